@@ -1,0 +1,193 @@
+// Package scenarios defines rupture scenarios: the YAML format supervisors
+// write, how it is read and checked, and the built-in library.
+package scenarios
+
+import (
+	"fmt"
+	"hash/fnv"
+)
+
+// Difficulty levels.
+const (
+	Beginner     = "beginner"
+	Intermediate = "intermediate"
+	Advanced     = "advanced"
+)
+
+// Rupture types.
+const (
+	Withdrawal    = "withdrawal"
+	Confrontation = "confrontation"
+)
+
+// Endings. A transition leads to a stage or to one of these.
+const (
+	Repaired   = "repaired"
+	Unrepaired = "unrepaired"
+)
+
+// A Scenario is one rupture to practise: who the client is, what went wrong,
+// and a graph of stages that branches on how the trainee responds.
+type Scenario struct {
+	ID         string  `json:"id"`
+	Title      string  `json:"title"`
+	Version    int     `json:"version"`
+	Difficulty string  `json:"difficulty"`
+	Summary    string  `json:"summary"`
+	Rupture    Rupture `json:"rupture"`
+	Persona    Persona `json:"persona"`
+	// MaxTurns is how many responses the trainee may give before the
+	// scenario ends unrepaired.
+	MaxTurns int `json:"max_turns"`
+	// Stages in the order written; the first is where the scenario starts.
+	Stages  []*Stage           `json:"stages"`
+	Endings map[string]*Ending `json:"endings"`
+
+	// File is where the scenario was read from, for messages.
+	File string `json:"-"`
+	// Source is the YAML as written.
+	Source []byte `json:"-"`
+}
+
+// A Rupture describes the break in the alliance the scenario is about.
+type Rupture struct {
+	Type    string `json:"type"`
+	Marker  string `json:"marker"`
+	Trigger string `json:"trigger"`
+}
+
+// A Persona is the client the trainee talks to.
+type Persona struct {
+	Name              string `json:"name"`
+	Age               int    `json:"age"`
+	Pronouns          string `json:"pronouns"`
+	Background        string `json:"background"`
+	PresentingConcern string `json:"presenting_concern"`
+	SpeakingStyle     string `json:"speaking_style"`
+}
+
+// A Stage is one point in the conversation: what the client says there,
+// and where the trainee's response leads.
+type Stage struct {
+	ID string `json:"id"`
+	// Client holds interchangeable wordings of the client's line.
+	Client []string `json:"client"`
+	// Direction describes the client's inner state, for a voice that
+	// speaks in its own words.
+	Direction   string       `json:"direction"`
+	Transitions []Transition `json:"transitions"`
+	// Exemplars are model responses shown in feedback.
+	Exemplars []string `json:"exemplars"`
+
+	Pos Pos `json:"-"`
+}
+
+// A Transition leads to another stage or an ending when all its conditions
+// hold. A transition without conditions is the stage's default.
+type Transition struct {
+	When []Condition `json:"when,omitempty"`
+	To   string      `json:"to"`
+
+	Pos Pos `json:"-"`
+}
+
+// A Condition compares one score of the trainee's response with a number.
+type Condition struct {
+	Criterion string `json:"criterion"`
+	Op        string `json:"op"`
+	Value     int    `json:"value"`
+
+	Pos Pos `json:"-"`
+}
+
+// An Ending holds the client's closing lines for one outcome.
+type Ending struct {
+	Client []string `json:"client"`
+}
+
+// Pos is a place in a scenario file, 1-based.
+type Pos struct {
+	Line, Col int
+}
+
+// Stage returns the stage with the given id, or nil.
+func (s *Scenario) Stage(id string) *Stage {
+	for _, st := range s.Stages {
+		if st.ID == id {
+			return st
+		}
+	}
+	return nil
+}
+
+// Start returns the stage the scenario opens with.
+func (s *Scenario) Start() *Stage {
+	return s.Stages[0]
+}
+
+// IsEnding reports whether a transition target is an ending.
+func IsEnding(to string) bool {
+	return to == Repaired || to == Unrepaired
+}
+
+// Next returns where a response with the given scores leads: the target of
+// the first transition whose conditions all hold. A score the map lacks
+// fails every condition on it.
+func (st *Stage) Next(scores map[string]int) string {
+	for _, t := range st.Transitions {
+		if t.Holds(scores) {
+			return t.To
+		}
+	}
+	// Checking guarantees a default; keep a safe answer all the same.
+	return Unrepaired
+}
+
+// Holds reports whether all of the transition's conditions hold.
+func (t Transition) Holds(scores map[string]int) bool {
+	for _, c := range t.When {
+		s, ok := scores[c.Criterion]
+		if !ok || !c.Holds(s) {
+			return false
+		}
+	}
+	return true
+}
+
+// Holds reports whether score satisfies the condition.
+func (c Condition) Holds(score int) bool {
+	switch c.Op {
+	case ">=":
+		return score >= c.Value
+	case ">":
+		return score > c.Value
+	case "<=":
+		return score <= c.Value
+	case "<":
+		return score < c.Value
+	case "==":
+		return score == c.Value
+	}
+	return false
+}
+
+func (c Condition) String() string {
+	return fmt.Sprintf("%s %s %d", c.Criterion, c.Op, c.Value)
+}
+
+// Variant picks one of lines for a turn, the same one every time for the
+// same seed, key and turn, so that scripted sessions replay exactly. Avoid,
+// when it is a valid index and there is a choice, is not picked: a client
+// who says the very same words twice in a row sounds scripted.
+func Variant(lines []string, seed int64, key string, turn, avoid int) int {
+	if len(lines) == 0 {
+		return -1
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d\x00%s\x00%d", seed, key, turn)
+	i := int(h.Sum64() % uint64(len(lines)))
+	if i == avoid && len(lines) > 1 {
+		i = (i + 1) % len(lines)
+	}
+	return i
+}
