@@ -1,14 +1,13 @@
 package grading
 
 import (
-	"bytes"
 	_ "embed"
 	"errors"
 	"fmt"
 	"math"
 	"regexp"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/goccy/go-yaml"
 )
 
 // A Rubric is the scale every grader scores against and supervisors rate
@@ -66,10 +65,8 @@ var criterionIDPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
 // ParseRubric decodes and checks a rubric written in YAML.
 func ParseRubric(src []byte) (*Rubric, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(src))
-	dec.KnownFields(true)
 	var r Rubric
-	if err := dec.Decode(&r); err != nil {
+	if err := yaml.UnmarshalWithOptions(src, &r, yaml.DisallowUnknownField()); err != nil {
 		return nil, fmt.Errorf("parse rubric: %w", err)
 	}
 	if err := r.check(); err != nil {

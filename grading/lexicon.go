@@ -1,0 +1,451 @@
+package grading
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Lexicon is the offline grader. It reads a response the way a human rater
+// does — clause by clause, recognising what each clause does (reflecting a
+// feeling, owning a mistake, justifying, redirecting) with lexicons and
+// patterns — and scores the three built-in criteria from those acts, in the
+// context of the client's line and the rupture type. It needs no network
+// and gives the same result for the same input.
+//
+// Criteria of a rubric other than the built-in three are left unscored: the
+// offline grader cannot read for them, and says so in its rationale.
+type Lexicon struct {
+	rubric *Rubric
+}
+
+// NewLexicon returns an offline grader scoring on the given rubric.
+func NewLexicon(r *Rubric) *Lexicon {
+	return &Lexicon{rubric: r}
+}
+
+// Name identifies the grader in results.
+func (*Lexicon) Name() string { return "lexicon" }
+
+// Grade scores one response. It fails only for an empty response.
+func (g *Lexicon) Grade(_ context.Context, in Input) (Result, error) {
+	if strings.TrimSpace(in.Response) == "" {
+		return Result{}, fmt.Errorf("grade: %w", ErrEmptyResponse)
+	}
+	a := analyse(in)
+	scores := map[string]Score{}
+	for _, c := range g.rubric.Criteria {
+		var s Score
+		switch c.ID {
+		case Validation:
+			s = a.validation()
+		case NonDefensiveness:
+			s = a.nonDefensiveness()
+		case Exploration:
+			s = a.exploration()
+		default:
+			continue
+		}
+		s.Score = g.rubric.Clamp(s.Score)
+		if s.Evidence == nil {
+			s.Evidence = []string{}
+		}
+		scores[c.ID] = s
+	}
+	return Result{Scores: scores, Overall: g.rubric.WeightedOverall(scores), Grader: g.Name()}, nil
+}
+
+// ErrEmptyResponse is returned for a response with no text.
+var ErrEmptyResponse = fmt.Errorf("the response is empty")
+
+// analysis holds what the grader found in one response.
+type analysis struct {
+	rupture string
+	clauses []clause
+	acts    [][actCount]bool
+	// undone marks clauses whose acknowledgement a later "but" and a
+	// defence take back.
+	undone []bool
+	// invites holds each clause's invitation, if it makes one.
+	invites []invitation
+	echo    []bool // the clause repeats the client's own words about the rupture
+}
+
+func analyse(in Input) *analysis {
+	a := &analysis{rupture: in.RuptureType}
+	if a.rupture == "" {
+		a.rupture = guessRupture(in.Client)
+	}
+	clientNorm := normalize(in.Client)
+	clientWords := contentWords(clientNorm)
+	a.clauses = splitClauses(in.Response)
+	a.acts = make([][actCount]bool, len(a.clauses))
+	a.undone = make([]bool, len(a.clauses))
+	a.invites = make([]invitation, len(a.clauses))
+	a.echo = make([]bool, len(a.clauses))
+	for i, c := range a.clauses {
+		a.acts[i] = findActs(c)
+		if a.acts[i][actBoundary] {
+			// Stating the boundary is holding it, not defending it.
+			a.acts[i][actJustify] = false
+		}
+		a.invites[i] = classifyInvitation(c, a.acts[i])
+		a.echo[i] = !a.defends(i) && echoes(c.norm, clientNorm, clientWords)
+		if a.acts[i][actNonApology] {
+			// "Sorry you're upset" names a feeling only to apologise
+			// for the client having it.
+			a.acts[i][actFeeling] = false
+		}
+		if shortEcho(c.norm, clientWords) {
+			// "Wrecked." "Kicked out." Repeating the client's word for
+			// a feeling reflects it; repeating other words is a nod.
+			if actPatterns[actFeeling].MatchString(" being" + c.norm) {
+				a.acts[i][actFeeling] = true
+			} else {
+				a.acts[i][actToken] = true
+			}
+		}
+		// A feeling or meaning the client already named is reflected,
+		// not found underneath.
+		if a.acts[i][actUnspoken] && a.echo[i] && !unspokenBeyond(c.norm, clientNorm) {
+			a.acts[i][actUnspoken] = false
+			a.acts[i][actFeeling] = true
+		}
+	}
+	// "I hear you, but…": a defence introduced by a contrast takes back
+	// the acknowledgements before it.
+	for i, c := range a.clauses {
+		if !c.contrast || !a.defends(i) {
+			continue
+		}
+		for j := 0; j < i; j++ {
+			a.undone[j] = true
+		}
+	}
+	return a
+}
+
+// defends reports whether clause i justifies, blames, minimises or
+// invalidates.
+func (a *analysis) defends(i int) bool {
+	x := a.acts[i]
+	return x[actJustify] || x[actBlame] || x[actMinimise] || x[actInvalidate]
+}
+
+// has reports whether any clause does the act, and returns the first such
+// clause's text.
+func (a *analysis) has(acts ...act) bool {
+	_, ok := a.find(false, acts...)
+	return ok
+}
+
+// standing is like has, but ignores clauses a later "but" has undone.
+func (a *analysis) standing(acts ...act) bool {
+	_, ok := a.find(true, acts...)
+	return ok
+}
+
+func (a *analysis) find(skipUndone bool, acts ...act) (int, bool) {
+	for i := range a.clauses {
+		if skipUndone && a.undone[i] {
+			continue
+		}
+		for _, x := range acts {
+			if a.acts[i][x] {
+				return i, true
+			}
+		}
+	}
+	return -1, false
+}
+
+// evidence returns the text of every clause doing any of the acts.
+func (a *analysis) evidence(acts ...act) []string {
+	var out []string
+	for i, c := range a.clauses {
+		for _, x := range acts {
+			if a.acts[i][x] {
+				out = append(out, c.text)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// firstAct returns the first of acts that some clause does.
+func (a *analysis) firstAct(acts ...act) act {
+	for _, x := range acts {
+		if a.has(x) {
+			return x
+		}
+	}
+	return actCount
+}
+
+func (a *analysis) withdrawal() bool { return a.rupture == Withdrawal }
+
+// reflects reports an acknowledgement of the client's experience that a
+// later defence has not taken back: a reflected feeling, the client's own
+// words about what happened, or a noticed withdrawal. A closed question
+// can reflect ("Did that feel like I didn't care?"); an open one asks.
+func (a *analysis) reflects() bool {
+	for i := range a.clauses {
+		if a.undone[i] || a.invites[i].kind == openInvitation {
+			continue
+		}
+		x := a.acts[i]
+		if x[actFeeling] || x[actNotice] || x[actUnspoken] || a.echo[i] {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *analysis) validation() Score {
+	attacks := a.has(actInvalidate, actBlame)
+	defendsAfter := a.defendsAfterAcknowledging()
+	reflects := a.reflects()
+	makesSense := a.standing(actNormalize)
+	owns := a.standing(actOwn)
+	deep := a.standing(actUnspoken)
+	thanks := a.standing(actAppreciate)
+	safe := a.standing(actPermission, actWelcome)
+	acknowledged := reflects || makesSense || a.has(actToken, actAppreciate, actFeeling)
+	switch {
+	case attacks && !reflects:
+		if acknowledged && !a.has(actNonApology) {
+			return Score{1, a.evidence(actInvalidate, actBlame), "Acknowledges the client, then tells them they are wrong."}
+		}
+		return Score{0, a.evidence(actInvalidate, actBlame), "Tells the client their reaction or account is wrong instead of acknowledging it."}
+	case a.anyUndone() && !(reflects && makesSense):
+		return Score{1, a.evidence(actJustify, actBlame, actMinimise, actInvalidate), "Acknowledges the client, then takes it back with a \"but\" and a defence."}
+	case defendsAfter && !a.holdsBoundaryBriefly():
+		return Score{1, a.evidence(actJustify, actBlame, actMinimise), "Acknowledges the client, then moves on to the therapist's side of it."}
+	case a.has(actJustify, actBlame, actMinimise) && !reflects && !makesSense:
+		if a.has(actToken, actNonApology, actReassure, actOwn) {
+			return Score{1, a.evidence(actJustify, actBlame, actMinimise), "A brief acknowledgement, but the response is mostly about the therapist's side."}
+		}
+		return Score{0, a.evidence(actJustify, actBlame, actMinimise), "Explains or defends instead of engaging with what the client said."}
+	case reflects && makesSense && (deep || thanks):
+		return Score{4, a.evidence(actUnspoken, actAppreciate, actNormalize), "Conveys that the reaction makes sense and names what it meant to the client or thanks them for raising it."}
+	case reflects && deep && thanks:
+		return Score{4, a.evidence(actUnspoken, actAppreciate), "Names what the rupture meant to the client and genuinely thanks them for raising it."}
+	case makesSense && (reflects || owns || a.specificNormalize()):
+		return Score{3, a.evidence(actNormalize, actFeeling, actNotice), "Reflects the client's experience and conveys that it is understandable."}
+	case reflects && deep:
+		return Score{3, a.evidence(actUnspoken, actFeeling), "Reflects the client's experience and what it meant to them."}
+	case a.withdrawal() && a.has(actNotice) && safe:
+		return Score{3, a.evidence(actNotice, actPermission, actWelcome), "Notices the withdrawal gently and makes it safe to disagree."}
+	case reflects:
+		return Score{2, a.evidence(actFeeling, actNotice, actUnspoken), "Names what happened or what the client feels, without saying why it makes sense."}
+	case owns || makesSense:
+		return Score{2, a.evidence(actOwn, actNormalize), "Acknowledges what happened, without reflecting how it felt for the client."}
+	case a.has(actToken, actNonApology, actApology, actReassure, actAppreciate, actPermission, actWelcome):
+		return Score{1, a.evidence(actToken, actNonApology, actApology, actReassure, actAppreciate), "A generic acknowledgement or reassurance that does not engage with this client's experience."}
+	}
+	if a.withdrawal() {
+		return Score{0, a.evidence(actRedirect, actSolve), "Takes the client's withdrawal at face value and moves on."}
+	}
+	return Score{0, a.evidence(actRedirect, actSolve), "Does not acknowledge what the client said."}
+}
+
+// defendsAfterAcknowledging reports a justification, correction or
+// minimising that follows an acknowledgement, with or without a "but":
+// the last word is the therapist's.
+func (a *analysis) defendsAfterAcknowledging() bool {
+	acked := false
+	for i := range a.clauses {
+		x := a.acts[i]
+		if acked && a.defends(i) {
+			return true
+		}
+		if x[actFeeling] || x[actNormalize] || x[actToken] || x[actUnspoken] || x[actNotice] || a.echo[i] {
+			acked = true
+		}
+	}
+	return false
+}
+
+// holdsBoundaryBriefly reports a policy explained in passing after the
+// client's feelings, which the rubric does not count as defensive.
+func (a *analysis) holdsBoundaryBriefly() bool {
+	return a.has(actBoundary) && a.has(actFeeling, actNormalize) && !a.has(actBlame, actInvalidate, actMinimise)
+}
+
+// specificNormalize reports a "makes sense" about something in particular
+// ("makes sense you'd feel talked down to"), not a bare "makes sense".
+func (a *analysis) specificNormalize() bool {
+	for i, c := range a.clauses {
+		if a.acts[i][actNormalize] && !a.undone[i] && len(strings.Fields(c.norm)) >= 6 {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *analysis) nonDefensiveness() Score {
+	attacks := a.has(actBlame, actInvalidate)
+	defended := a.has(actJustify, actMinimise)
+	owns := a.has(actOwn)
+	feels := a.has(actFeeling, actNormalize, actNotice, actUnspoken)
+	acked := owns || feels || a.has(actToken, actApology, actNonApology, actAppreciate, actReassure)
+	welcomes := a.has(actWelcome)
+	holds := a.has(actBoundary)
+	switch {
+	case attacks && !acked:
+		return Score{0, a.evidence(actBlame, actInvalidate), "Corrects or lectures the client: the main message is that they are wrong."}
+	case defended && !attacks && a.holdsBoundaryBriefly() && !a.anyUndone():
+		return Score{3, a.evidence(actBoundary, actJustify), "Holds the boundary and explains it briefly, after the client's feelings."}
+	case defended || attacks:
+		if acked {
+			return Score{1, a.evidence(actJustify, actMinimise, actBlame, actInvalidate), "Acknowledges, then the explanation or correction carries the weight."}
+		}
+		return Score{0, a.evidence(actJustify, actMinimise), "The main message is the therapist's justification."}
+	case a.has(actAppease):
+		return Score{2, a.evidence(actAppease), "Drops the boundary to make the feeling go away: appeasement, not repair."}
+	case owns && a.redirectsAfter(actOwn):
+		return Score{2, a.evidence(actOwn, actRedirect), "Apologises, then moves straight on."}
+	case owns && (welcomes || holds):
+		return Score{4, a.evidence(actOwn, actWelcome, actBoundary), "Owns the therapist's part and welcomes hearing more."}
+	case owns:
+		return Score{3, a.evidence(actOwn), "Stays with the criticism and owns the therapist's part."}
+	case holds && feels:
+		return Score{4, a.evidence(actBoundary, actFeeling, actNormalize), "Holds the boundary warmly while staying with the client's feelings."}
+	case welcomes && (feels || a.has(actAppreciate)):
+		return Score{4, a.evidence(actWelcome), "Openly welcomes disagreement or criticism."}
+	case welcomes || a.has(actPermission) || a.asksAboutUs():
+		return Score{3, a.evidence(actWelcome, actPermission), "Stays open and makes room for the client's view of the therapist."}
+	case a.withdrawal() && a.has(actNotice) && !a.has(actRedirect):
+		return Score{3, a.evidence(actNotice), "Notices the withdrawal and opens it up rather than moving past it."}
+	}
+	ev := a.evidence(actRedirect, actSolve, actReassure, actNonApology, actApology)
+	switch a.firstAct(actNonApology, actApology, actSolve, actRedirect, actReassure) {
+	case actNonApology:
+		return Score{2, ev, "A conditional or \"sorry you feel\" apology: no defence, but no ownership either."}
+	case actApology:
+		return Score{2, ev, "Apologises without saying for what, and moves on."}
+	case actSolve:
+		return Score{2, ev, "Jumps to problem-solving without taking up the therapist's part."}
+	case actRedirect:
+		return Score{2, ev, "Changes the subject: no defence, but no engagement with the rupture."}
+	}
+	return Score{2, ev, "No defence, but no engagement with the therapist's part either."}
+}
+
+// asksAboutUs reports a question about the relationship itself ("Are you
+// annoyed with me?", "What's it like saying this to me?"), which opens the
+// door to criticism even when it is closed.
+func (a *analysis) asksAboutUs() bool {
+	for i, inv := range a.invites {
+		if inv.kind != noInvitation && inv.level != 0 && hereAndNow.MatchString(a.clauses[i].norm) {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *analysis) anyUndone() bool {
+	for _, u := range a.undone {
+		if u {
+			return true
+		}
+	}
+	return false
+}
+
+// redirectsAfter reports whether the response moves away from the rupture
+// after the first clause doing act.
+func (a *analysis) redirectsAfter(x act) bool {
+	i, ok := a.find(false, x)
+	if !ok {
+		return false
+	}
+	for j := i + 1; j < len(a.clauses); j++ {
+		if a.acts[j][actRedirect] {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *analysis) exploration() Score {
+	best := a.bestInvitation()
+	switch best.level {
+	case 4:
+		return Score{4, []string{best.text}, "Invites the client to talk about the relationship in the present moment."}
+	case 3:
+		return Score{3, []string{best.text}, "Invites the client's experience of what happened."}
+	case 2:
+		return Score{2, []string{best.text}, "An open invitation, but generic or about content rather than the rupture."}
+	case 1:
+		return Score{1, []string{best.text}, "A closed or leading question: it can be answered yes or no."}
+	}
+	if ev := a.evidence(actRedirect); len(ev) > 0 {
+		return Score{0, ev, "Redirects away from the client's concern."}
+	}
+	return Score{0, nil, "Does not invite the client to say more."}
+}
+
+// bestInvitation returns the invitation that scores highest; a redirecting
+// question scores nothing.
+func (a *analysis) bestInvitation() invitation {
+	var best invitation
+	for _, inv := range a.invites {
+		if inv.level > best.level {
+			best = inv
+		}
+	}
+	return best
+}
+
+// guessRupture infers the rupture type from the client's line when it is not
+// given: a complaint about the therapist is a confrontation; short,
+// agreeable or deflecting lines are withdrawals.
+func guessRupture(client string) string {
+	n := normalize(client)
+	if confrontational.MatchString(n) {
+		return Confrontation
+	}
+	return Withdrawal
+}
+
+var confrontational = regexp.MustCompile(` (?:you (?:were|are|did|did not|do not|never|always|keep|just|said|told|made|forgot|looked|charged|want|think|have|kept)|why (?:did|do|are|would) you|your (?:fault|policy|fee)|not fair|unfair|pointless|useless|waste of|ridiculous|annoyed|angry|pissed|furious|fed up|blamed|judged) `)
+
+// echoes reports whether a clause speaks to the client about what they
+// said, in their own words: it addresses them and shares two content words
+// with their line.
+func echoes(norm, clientNorm string, clientWords map[string]bool) bool {
+	if len(clientWords) == 0 || !strings.Contains(norm, " you") {
+		return false
+	}
+	shared := 0
+	for w := range contentWords(norm) {
+		if clientWords[w] {
+			shared++
+		}
+	}
+	return shared >= 2
+}
+
+// shortEcho reports a clause of a few words taken from the client's line.
+func shortEcho(norm string, clientWords map[string]bool) bool {
+	words := strings.Fields(norm)
+	if len(words) == 0 || len(words) > 4 {
+		return false
+	}
+	for _, w := range words {
+		if clientWords[stem(w)] {
+			return true
+		}
+	}
+	return false
+}
+
+// unspokenBeyond reports whether a clause names a meaning the client's line
+// does not already state.
+func unspokenBeyond(norm, clientNorm string) bool {
+	m := actPatterns[actUnspoken].FindString(norm)
+	return m != "" && !strings.Contains(clientNorm, strings.TrimSpace(m))
+}
