@@ -2,7 +2,4 @@ module github.com/repairgym/repairgym
 
 go 1.26
 
-require (
-	github.com/goccy/go-yaml v1.19.2
-	go.yaml.in/yaml/v3 v3.0.6
-)
+require github.com/goccy/go-yaml v1.19.2

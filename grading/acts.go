@@ -47,7 +47,7 @@ func (a act) String() string { return actNames[a] }
 
 // emotion words name a feeling; reflecting one is the commonest way to
 // acknowledge a client's experience.
-const emotion = `(?:angry|anger|mad|furious|livid|pissed|annoyed|annoying|irritated|irritating|frustrated|frustrating|frustration|fed up|upset|upsetting|hurt|hurtful|hurting|hurts|painful|pain|sad|sadness|devastated|devastating|wrecked|gutted|heartbroken|crushed|disappointed|disappointing|disappointment|let down|betrayed|abandoned|alone|lonely|isolated|dismissed|dismissive|ignored|invisible|unseen|unheard|misunderstood|judged|blamed|criticised|criticized|attacked|patronised|patronized|patronising|patronizing|talked down to|belittled|embarrassed|embarrassing|ashamed|shame|humiliated|humiliating|guilty|scared|afraid|frightened|frightening|anxious|worried|nervous|overwhelmed|overwhelming|stressed|stressful|exhausted|exhausting|tired|drained|draining|hopeless|helpless|stuck|discouraged|discouraging|defeated|confused|confusing|torn|uncomfortable|awkward|unsafe|rejected|unimportant|undervalued|disrespected|disrespectful|insulted|insulting|offended|steamrolled|pressured|pushed|trapped|empty|numb|raw|heavy|hard|awful|terrible|horrible|rough|tough|difficult|unfair|rubbish|bitter|resentful|hesitant|unsure|reluctant|skeptical|sceptical|flat|lousy|miserable|shit|shitty|crap|crappy|brutal|horrid|grim|sore|stung|cross|hurt|distressed|distressing|down on yourself|a lot|bleak|fragile|shaken|shaky|rattled|jarring|hollow|deflated|powerless|fobbed off|brushed off|shut out|left out|kicked out|overlooked|sidelined|taken for granted|not good enough|like a failure|failing|stupid|silly|ridiculous|pointless|useless|a waste|invalidated|abrupt|rejection|a rejection|abandonment|condescending|childish|like school|like a kid|like a child|talked down|put on the spot|on the spot|cornered|exposed|an idiot|idiot|foolish|disrespect|isolated|a strong feeling|strong|big|not working|not helping|bored|boring|sick of|fed up with|unwelcome|unwanted|unloved|not enough|too much|mixed up|conflicted|ambivalent|guarded|defensive|wary|sceptical|cautious|tense)`
+const emotion = `(?:angry|anger|mad|furious|livid|pissed|annoyed|annoying|irritated|irritating|frustrated|frustrating|frustration|fed up|upset|upsetting|hurt|hurtful|hurting|hurts|painful|pain|sad|sadness|devastated|devastating|wrecked|gutted|heartbroken|crushed|disappointed|disappointing|disappointment|let down|betrayed|abandoned|alone|lonely|isolated|dismissed|dismissive|ignored|invisible|unseen|unheard|misunderstood|judged|blamed|criticised|criticized|attacked|patronised|patronized|patronising|patronizing|talked down to|belittled|embarrassed|embarrassing|ashamed|shame|humiliated|humiliating|guilty|scared|afraid|frightened|frightening|anxious|worried|nervous|overwhelmed|overwhelming|stressed|stressful|exhausted|exhausting|tired|drained|draining|hopeless|helpless|stuck|discouraged|discouraging|defeated|confused|confusing|torn|uncomfortable|awkward|unsafe|rejected|unimportant|undervalued|disrespected|disrespectful|insulted|insulting|offended|steamrolled|pressured|pushed|trapped|empty|numb|raw|heavy|hard|awful|terrible|horrible|rough|tough|difficult|unfair|rubbish|bitter|resentful|hesitant|unsure|reluctant|skeptical|sceptical|flat|lousy|miserable|shit|shitty|crap|crappy|brutal|horrid|grim|sore|stung|cross|hurt|distressed|distressing|down on yourself|a lot|bleak|fragile|shaken|shaky|rattled|jarring|hollow|deflated|powerless|fobbed off|brushed off|shut out|left out|kicked out|overlooked|sidelined|taken for granted|not good enough|like a failure|failing|stupid|silly|ridiculous|pointless|useless|a waste|invalidated|abrupt|rejection|a rejection|abandonment|condescending|childish|like school|like a kid|like a child|talked down|put on the spot|on the spot|cornered|exposed|an idiot|idiot|foolish|disrespect|isolated|a strong feeling|strong|big|not working|not helping|sick of|fed up with|unwelcome|unwanted|unloved|not enough|too much|mixed up|conflicted|ambivalent|guarded|defensive|wary|sceptical|cautious|tense)`
 
 // patterns compiles pattern strings written as lowercase words with
 // regular-expression alternation, where "_" stands for one word, "…" for
@@ -75,7 +75,8 @@ var actPatterns = [actCount]*regexp.Regexp{
 		`(?:that|it|this|which|they|these|those|the \S+) (?:must|would|might|could|can|probably|does|do|did|really|really can|really does|may)? ?(?:have )?(?:sound|sounds|sounded|be|been|was|is|are|were|feel|feels|felt|seem|seems|seemed|land|landed|lands|came across|comes across)(?: \S+){0,5} EMO`,
 		`(?:a|such a|really|very|pretty|so|quite|a really|a very|an) (?:hard|strong|painful|awful|lonely|horrible|heavy|big|difficult|rough|tough|sad|scary|raw|confusing|mixed) (?:feeling|place|thing|spot|position|week|day|weekend|time|moment|experience)`,
 		`i hear (?:that )?(?:you|it|they|this|that|the \S+|your) (?:\S+ )?(?:are|is|was|were|have|had|do|does|did|feel|felt|not|did not|do not|does not|are not|is not|want|wanted|need|needed)`,
-		`(?:feeling|feel|felt) like (?:you|an|a|nobody|no one|i|it|there)`, `(?:being|feeling) (?:\S+ )?EMO`,
+		`(?:feeling|feel|felt) like (?:you|an|a|nobody|no one|i|it|there)`, `^ (?:\S+ )?(?:being|feeling) (?:\S+ )?EMO(?: \S+)* (?:you|your)`, `(?:you|your)(?: \S+)* (?:being|feeling) (?:\S+ )?EMO`,
+		`(?:got|gets|getting|get) to you`, `(?:hit|hits) you (?:hard|badly)`,
 		`(?:that|it|this) (?:must|would|might)? ?(?:have )?(?:hurt|hurts|stung|stings|stang)`,
 		`sounds? (?:like )?(?:a |an )?(?:\S+ ){0,2}EMO`,
 		`(?:how|so|such|really) EMO (?:that|it|this)`,
@@ -101,7 +102,10 @@ var actPatterns = [actCount]*regexp.Regexp{
 		`you say (?:it is|that is|it was|you are) (?:fine|okay|all good|nothing)`,
 		`we (?:moved|move|changed|switched|skipped) (?:away|on|topic|subject)`,
 		`(?:moved|moving|change|changed|changing) the subject`, `a quick (?:yes|sure|okay)`,
-		`not (?:a )?real (?:yes|okay|sure)`, `(?:talking|talk|talked) about (?:you|it|this) (?:a bit )?like a case study`,
+		`not (?:a )?real (?:yes|okay|sure)`, `(?:are|were) we (?:maybe |perhaps |kind of |a bit |sort of )?(?:avoiding|skirting|dodging|steering|moving away|staying away)`,
+		`we (?:keep|kept|seem to|always) (?:ending up|end up|going|coming back|drifting|getting|landing|steering|moving)`, `(?:end|ending) up (?:on|talking|back)`, `whenever we get (?:near|close)`,
+		`(?:a good|a welcome|a nice|some|a bit of a|a) distraction`, `you (?:are|have been|keep|kept) (?:apologi[sz]ing|saying sorry|saying|going quiet|changing the subject|laughing|smiling|joking|agreeing)`,
+		`(?:lots of|a lot of|so many|a few|plenty of) (?:i guess|sorry|sorrys|apologies|maybes|i dunnos|okays|i do not knows|fines)`, `(?:real|big|quite a) (?:shift|change|difference) from`, `(?:talking|talk|talked) about (?:you|it|this) (?:a bit )?like a case study`,
 		`(?:laughing|laugh|smiling|smile|joking)(?: \S+){0,4} (?:but|and yet|while)`,
 		`(?:sure|fine|okay) or (?:sure|fine|okay)`,
 	),
@@ -177,7 +181,7 @@ var actPatterns = [actCount]*regexp.Regexp{
 		`(?:you are|you were|you re) (?:overreacting|over reacting|being (?:a bit |too |very |overly |quite )?(?:sensitive|dramatic|unfair|harsh|silly|ridiculous)|jumping to conclusions|avoiding|intellectuali[sz]ing|hiding|deflecting|reading too much|taking (?:it|this) (?:too )?personally|catastrophi[sz]ing|exaggerating|projecting)`,
 		`(?:a bit|too|overly|quite|very) sensitive`, `jumping to conclusions`, `(?:that is|this is|it is) not (?:true|what i said|what happened|fair|right)`,
 		`(?:not|is not|was not) what i (?:said|meant)`, `i (?:did not|never) say`, `you (?:misunderstood|misheard|misremember|got it wrong|have got it wrong)`,
-		`(?:it is|that is) a (?:defence|defense|pattern)`, `^ come on`, `took it that way`, `take (?:it|this) personally`, `i am not saying (?:you are|that you|it is|that is|you)`, `not saying you are wrong`,
+		`(?:it is|that is) a (?:defence|defense|pattern)`, `^ come on`, `^ do not be (?:silly|daft|ridiculous|so hard|like that)`, `took it that way`, `take (?:it|this) personally`, `i am not saying (?:you are|that you|it is|that is|you)`, `not saying you are wrong`,
 		`(?:must|should) have (?:some|an) (?:feelings|opinion|idea)`, `^ (?:just )?calm down`, `you need to calm down`,
 		`(?:think|thought|feel) you (?:might|may|are|might be|may be|could be) (?:a bit|too|being|overly|projecting|reading)`,
 		`it is not (?:like|as if) i`, `(?:relief|relieved)(?: \S+){0,4} (?:too|as well|also)`, `a part of you (?:that )?(?:might|must|is)`,
@@ -205,7 +209,9 @@ var actPatterns = [actCount]*regexp.Regexp{
 		`(?:i|we) (?:did|do) (?:it|that) again`, `i (?:can|do) (?:hear|see) how (?:\S+ ){0,2}(?:that|it|i) (?:sounded|came|was|landed)`,
 		`i (?:encouraged|steered|nudged|led) (?:that|you|it|us)`, `i called it`, `it is not fine(?: really)?`, `i (?:just )?(?:suggested|brought|asked|said) (?:\S+ ){0,6}without`, `(?:that|it|this) (?:is|was) (?:\S+ )?(?:awful|terrible|careless|rude|unfair|not okay|not fair|thoughtless) of me`, `i (?:just|think i just) did (?:that|it|the same)`, `i (?:ask|asked|push|pushed|rush|rushed|jump|jumped) (?:\S+ )?(?:things )?too (?:fast|quickly|soon|hard|much)`, `(?:said|put|asked|did) (?:it|that|this) too (?:bluntly|fast|quickly|soon|hard|directly)`, `came at (?:it|that|you) too`,
 		`i have not (?:earned|been|done|got)`, `i (?:totally |completely |just |kind of )?(?:lost track|froze|walked off|walked away|ignored you|left you|forgot you)`,
-		`i (?:definitely |really |probably |clearly )?should (?:have|of) (?:\S+ ){0,2}\S+ed`, `(?:known to|tend to|can|do) get (?:a bit |a little )?carried away`,
+		`i (?:definitely |really |probably |clearly )?should (?:have|of) (?:\S+ ){0,2}\S+ed`, `i (?:have )?(?:mixed|muddled|confused|jumbled) (?:them|it|up|your|their|the)`, `i (?:have )?got (?:their|your|his|her|the) (?:\S+ )?(?:names?|dates?|details?) (?:wrong|mixed|muddled)`,
+		`i (?:brought|raised|mentioned|floated|suggested|said|asked|introduced|sprang|threw) (?:\S+ ){0,4}(?:abruptly|suddenly|quickly|bluntly|too|without|out of nowhere|clumsily|badly|carelessly|fast)`,
+		`i (?:have )?(?:probably |definitely |maybe |really )?(?:been )?(?:steering|pushing|leading|herding|driving|rushing|firing|asking a lot|asking loads)`, `my agenda`, `i did (?:\S+ ){0,2}(?:spring|give you|mix|forget|miss|push|look|yawn|check|cut|interrupt|rush|jump|float|take|call|walk|leave|cancel|change|raise|glance)`, `(?:known to|tend to|can|do) get (?:a bit |a little )?carried away`,
 		`my (?:suggestion|comment|question|reflection|timing|words|response|reaction|idea|homework|interpretation|feedback|tone) (?:\S+ ){0,2}(?:was|felt|came|sounded|seemed|missed|landed|did not|must|might|may|hit)`,
 		`(?:sorry|apologi[sz]e) (?:\S+ ){0,2}(?:it took me|i took|for taking|that i|i did|i was|i have|i had|i kept|i made|i put|i said)`, `(?:that|it|this) was (?:\S+ )?(?:rude|wrong|careless|thoughtless|unfair|not okay|not fair|out of line|a mistake|my mistake|insensitive|clumsy|dismissive|not great|not good)(?: of me)?`,
 	),
@@ -221,7 +227,8 @@ var actPatterns = [actCount]*regexp.Regexp{
 		`(?:is there|was there|are there) (?:anything |something )?(?:more|else) (?:i|that i|i have|about me|about how|you want|you would want|i should|i might|i missed)`,
 		`(?:anything|something) else (?:i have|i|that i|about me|about how i|i might|i may|i should)`, `including (?:about )?me`, `(?:if|when) i (?:am|get|got|have) (?:off|wrong|it wrong|missed|that wrong|this wrong|off base)`,
 		`(?:what|which part|what part|what else) (?:did|have) i (?:miss|missed|get wrong|got wrong|not get|overlook)`, `what (?:am|is it) i (?:am )?(?:missing|not hearing|not getting|not seeing)`,
-		`the part i am not`, `(?:glad|good) you (?:said|told|called|corrected|pushed|brought|raised|let)`, `(?:keep|please keep) (?:telling|pushing|correcting)`,
+		`the part i am not`, `let me have (?:it|all of it|the lot|both barrels)`, `(?:is|was|are) there (?:anything|something) (?:else|more)(?: \S+){0,6} (?:i|me|my)`,
+		`glad you (?:are|were) (?:telling|saying|raising|bringing|letting)`, `(?:glad|good) you (?:said|told|called|corrected|pushed|brought|raised|let)`, `(?:keep|please keep) (?:telling|pushing|correcting)`,
 		`(?:it is|it would be|that is) (?:okay|fine|alright|completely fine|totally fine|really okay) (?:to|if you|for you to) (?:be )?(?:annoyed|angry|mad|upset|cross|frustrated|disappointed|irritated|say|tell|disagree|hate|not)`,
 		`(?:okay|fine|alright) (?:if|for) (?:this|it|that) (?:one )?(?:does not|did not|is not|was not)`, `your (?:honest|real|true) (?:take|opinion|view|answer|reaction)`,
 		`(?:hear|know) (?:no|a no) from you`, `rather be corrected`, `you (?:can|could) (?:absolutely |always )?(?:say|tell me)`,
@@ -241,7 +248,10 @@ var actPatterns = [actCount]*regexp.Regexp{
 		`(?:not|never) allowed to`, `(?:ethics|ethical) (?:code|guidelines|rules)`, `(?:a |the )?(?:professional|clinical) (?:guideline|guidelines|rule|rules|standard|boundaries)`, `(?:just |simply )?how (?:therapy|it|this) works`,
 		`i do not (?:share|give|do|talk about)`, `(?:it is|that is) true that`, `(?:therapy|it|this) works (?:better|best) (?:when|if)`, `i always (?:give|tell|remind|start|send|do|make|let)`,
 		`(?:should not|would not) (?:really )?(?:come as|be) a surprise`, `(?:can not|could not) promise`, `sometimes (?:sessions|things|people) (?:just )?(?:need|run|take)`,
-		`(?:there is|there are) (?:always )?two sides`, `what we are here (?:to work on|for)`, `(?:kind of|exactly|precisely) what we (?:are|were) (?:here|doing)`,
+		`(?:there is|there are) (?:always )?two sides`, `(?:i|it|they|the \S+) (?:do|does|did|was|were|is|are) (?:\S+ )?actually`, `^ (?:\S+ )?actually`, `(?:just|only) (?:a )?habit`,
+		`(?:nothing|not anything) to do with you`, `(?:does not|did not|do not) mean anything`, `i (?:barely|hardly|did not|had not|have not) (?:slept|sleep)`, `(?:caseload|workload|schedule|diary|week) (?:is|was|has been) (?:mad|crazy|insane|full|packed|heavy|huge|nuts|rammed)`,
+		`i am (?:allowed|entitled) to`, `(?:never|not) (?:part of|in) (?:our|the) (?:agreement|contract|deal|arrangement)`, `on call`, `(?:in|on) the (?:letter|email|sheet|form|handout|leaflet)`,
+		`i (?:was|am) (?:listening|paying attention) (?:to )?(?:every|the whole|all)`, `i do (?:read|listen|remember|care|pay|take|know|check|keep)`, `not an excuse`, `i (?:have|have got|got) (?:a lot of|so many|lots of|loads of) (?:clients|families|people|sessions|patients)`, `what we are here (?:to work on|for)`, `(?:kind of|exactly|precisely) what we (?:are|were) (?:here|doing)`,
 		`(?:because|cause|since|as) (?:i|the|my|we|there|it|of|traffic|work|things)`, `the (?:traffic|trains|train|bus|roads|parking|office move|system)`, `traffic`,
 		`(?:a|the|my|our|this|that) policy (?:is|exists|says|has|means|was|is there|applies|covers|stands)`, `(?:a )?policy is (?:a )?policy`, `rules are rules`, `(?:my|the|our|clinic|clinics|practice) (?:policy|rules|rule|guidelines|procedure|contract)`,
 		`(?:it is|that is) (?:part of )?my job`, `i have to (?:keep|be|bend|charge|follow|stick|check|make|manage|protect|look after)`, `i (?:see|have|work with) (?:a lot of|so many|lots of|many|other) (?:clients|people|patients)`,
@@ -269,7 +279,7 @@ var actPatterns = [actCount]*regexp.Regexp{
 		`if you (?:do not|did not|had|had just|would|would just|just|really|actually|were|are not) (?:\S+ ){0,3}(?:do|did|try|tried|come|bring|brought|want|put|read|call|commit|engage|practi[sc]e|open|give|work|follow|listen|make)`,
 		`you (?:did|do) (?:say|know|agree|sign|tell|mention|read)`, `you (?:knew|agreed|signed|were told|have been told|were warned)`, `you (?:also|too) (?:were|are|have|did)`,
 		`(?:as|like) i (?:said|explained|mentioned|told you)`, `i (?:already|did) (?:tell|told|explain|explained) (?:you|this)`, `we (?:went over|talked about|discussed|covered) this`,
-		`remember (?:when|that|three|last|how|we)`, `(?:do not|would not|does not|is not|isn't|are not) (?:you think|it|that|you agree)(?: \S+){0,2} (?:though|help|better|be|make)`, `do not you think`, `would not you`,
+		`^ (?:but |and |well |just )?remember (?:when|that|three|last|how|we)`, `(?:do not|would not|does not|is not|isn't|are not) (?:you think|it|that|you agree)(?: \S+){0,2} (?:though|help|better|be|make)`, `do not you think`, `would not you`,
 		`(?:is not|was not) (?:that|it) (?:a|kind of a|sort of a)? ?pattern`, `a pattern for you`, `(?:it is|this is) not about what i want`, `what is best for you`,
 		`(?:your|you) (?:mum|mom|dad|father|mother|parents|partner) (?:should|needs|need|has to|have to|ought)`, `give it (?:a|another) (?:week|go|try|chance|proper)`, `(?:giving|give) up (?:right|just|when|now)`,
 		`(?:progress|change|therapy|it) (?:is going to|will) (?:be|take) (?:really |very )?(?:slow|longer|harder)`, `where the (?:real )?(?:change|work|progress) happens`, `(?:therapy|it|change) is not something that`,
@@ -278,7 +288,7 @@ var actPatterns = [actCount]*regexp.Regexp{
 		`(?:you are|you were) (?:not|never) (?:going to|gonna) (?:get|improve|change)`, `that is (?:very )?clever`, `you are (?:the one|being) (?:\S+ )?(?:difficult|resistant|avoidant)`,
 		`why (?:did you not|did not you|would you|do you not|have you not)`,
 		`i (?:am|was) (?:not the only|not going to) (?:one|be the)`, `you (?:keep|always|never) (?:doing|do|avoid|bring|change|say|come)`, `we keep doing this`,
-		`you are avoiding`, `(?:not|never) (?:sure|clear) what you want (?:me|from)`, `what (?:do|did) you (?:want|expect) me to`, `cut me (?:a little |some )?slack`,
+		`you are avoiding`, `hard for me to help`, `(?:therapy|this|it) only works if`, `if you do not (?:give|bring|tell|put)`, `we said we would`, `you said (?:last week|you wanted|you would|that you)`, `you need to actually`, `(?:not|never) (?:sure|clear) what you want (?:me|from)`, `what (?:do|did) you (?:want|expect) me to`, `cut me (?:a little |some )?slack`,
 		`you (?:might be|may be|are being|are) (?:a bit |too )?(?:sensitive|hard on|unfair|harsh)`, `(?:classic|textbook|typical) (?:cognitive )?(?:distortion|avoidance|resistance|defence|defense|example)`, `(?:a |an )?(?:cognitive distortion|all or nothing thinking|black and white thinking)`,
 		`(?:good|perfect|great|classic) example of what`, `(?:is|are) about you not me`, `not about me`, `(?:a little|a bit|slightly|somewhat|bit) exaggerated`, `(?:might|could|may) be (?:\S+ ){0,2}exaggerat\S*`, `should (?:really )?(?:call|go to|contact|use) (?:the|a|an) (?:crisis|emergency|a and e|hotline|helpline)`,
 	),
@@ -287,7 +297,7 @@ var actPatterns = [actCount]*regexp.Regexp{
 		`(?:only|just) (?:about |like )?(?:five|ten|fifteen|seven|a few|a couple|\d+) (?:minutes|mins)`, `(?:not|no) (?:such a|that|a|too) big (?:a )?deal`, `no big deal`,
 		`(?:it|these things|that|stuff) happens?`, `not (?:that|so|too) bad`, `at least`, `(?:could|might) (?:have been|be) worse`, `(?:we all|everyone|everybody) (?:have|has) (?:off|bad)`,
 		`(?:it is|that is|this is) (?:just|only) (?:a|one|the)`, `(?:only|just) (?:a|one) (?:session|time|week|email|fee|minute)`,
-		`(?:it is|it was|that is) not (?:like|as if) (?:i|it)`, `i (?:was|am) only (?:a|\S+ minutes)`,
+		`(?:it is|it was|that is) not (?:like|as if) (?:i|it)`, `(?:a |just a |only a )?(?:small|little|minor|tiny|silly) (?:slip|thing|mistake|mix up|error|blip|oversight)`, `i (?:was|am) only (?:a|\S+ minutes)`,
 	),
 	actNonApology: patterns(
 		`sorry (?:you|that you|if you|you are|you were|you have been) (?:feel|felt|are feeling|were feeling|have been feeling|feel like|felt like|took|take|see|saw|are upset|were upset|upset|are so upset|think|thought|got|found|experienced)`,
@@ -312,7 +322,7 @@ var actPatterns = [actCount]*regexp.Regexp{
 	),
 	actRedirect: patterns(
 		`^ (?:so|anyway|anyways|okay so|alright so|right so|well|okay) (?:what did you|what would you like|what do you want|how was|how is your|what else|where were|where should|where do|shall we|let us|back to|moving)`, `anyway`, `anyways`, `moving on`, `(?:let us|we should|we can|shall we|we could|can we) (?:\S+ )?(?:move on|get back|go back|get started|get on|make the most|focus on|stay with|look at|start|begin|carry on|continue|crack on)`,
-		`(?:where|what) (?:were we|should we start|do you want to start|shall we start)`, `back to (?:what|the|your|where|it)`, `(?:before|so) we (?:move on|get started|carry on)`,
+		`(?:where|what) (?:were we|should we start|do you want to start|shall we start)`, `(?:let us|can we|shall we|we should|we could|i will|i am going to|gently|want to) (?:get|go|come|pull us|bring us|get us|steer us) back`, `back to (?:what you were|where we|the agenda|our plan|the topic|the homework|the plan|business)`, `(?:pull|bring|get|steer) us back`, `where (?:were|was) (?:you|we)(?: up to)?`, `(?:before|so) we (?:move on|get started|carry on)`,
 		`what did you (?:get up to|do this|want to (?:focus|talk|work|cover))`, `(?:how is|how was|how are) (?:work|your (?:week|weekend|day|son|daughter|kids|mum|mom|dad|family)|she|he|things)`, `how (?:is|was) your (?:\S+ )?(?:week|weekend)`,
 		`(?:is there|was there) (?:anything|something) else (?:going on|on your mind|you want)`, `any questions before`, `let us (?:set|put|make|find|think about ways|try|schedule|book|plan|write)`,
 		`(?:what|anything) (?:else )?(?:would you like|do you want|did you want) to (?:talk|focus|work|do) (?:about|on)? ?(?:today|instead|now)`, `what else (?:happened|is happening|is going on)`,

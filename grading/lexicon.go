@@ -93,11 +93,22 @@ func analyse(in Input) *analysis {
 		a.invites[i] = classifyInvitation(c, a.acts[i])
 		a.echo[i] = !a.defends(i) && echoes(c.norm, clientNorm, clientWords)
 		if a.acts[i][actNonApology] {
-			// "Sorry you're upset" names a feeling only to apologise
-			// for the client having it.
+			// "Sorry you're upset", "sorry you feel I haven't been
+			// listening": the feeling and the lapse are the client's
+			// account, apologised for, not reflected or owned.
 			a.acts[i][actFeeling] = false
+			a.acts[i][actOwn] = false
 		}
-		if shortEcho(c.norm, clientWords) {
+		if quotesClient(c.text, clientNorm) && !a.defends(i) {
+			// Picking up the client's own words in quotes ("'kicked
+			// out'", "that 'sure'") shows they were heard.
+			if a.rupture == Withdrawal {
+				a.acts[i][actNotice] = true
+			} else {
+				a.echo[i] = true
+			}
+		}
+		if !c.question && shortEcho(c.norm, clientWords) {
 			// "Wrecked." "Kicked out." Repeating the client's word for
 			// a feeling reflects it; repeating other words is a nod.
 			if actPatterns[actFeeling].MatchString(" being" + c.norm) {
@@ -290,7 +301,17 @@ func (a *analysis) nonDefensiveness() Score {
 	defended := a.has(actJustify, actMinimise)
 	owns := a.has(actOwn)
 	feels := a.has(actFeeling, actNormalize, actNotice, actUnspoken)
-	acked := owns || feels || a.has(actToken, actApology, actNonApology, actAppreciate, actReassure)
+	// An acknowledgement in the same breath as a correction ("it's hard
+	// for me to help if you don't…") does not soften it.
+	acked := false
+	for i := range a.clauses {
+		x := a.acts[i]
+		if x[actBlame] || x[actInvalidate] {
+			continue
+		}
+		acked = acked || x[actOwn] || x[actFeeling] || x[actNormalize] || x[actNotice] || x[actUnspoken] ||
+			x[actToken] || x[actApology] || x[actNonApology] || x[actAppreciate] || x[actReassure]
+	}
 	welcomes := a.has(actWelcome)
 	holds := a.has(actBoundary)
 	switch {
@@ -307,7 +328,7 @@ func (a *analysis) nonDefensiveness() Score {
 		return Score{2, a.evidence(actAppease), "Drops the boundary to make the feeling go away: appeasement, not repair."}
 	case owns && a.redirectsAfter(actOwn):
 		return Score{2, a.evidence(actOwn, actRedirect), "Apologises, then moves straight on."}
-	case owns && (welcomes || holds):
+	case owns && (welcomes || holds || a.has(actAppreciate)):
 		return Score{4, a.evidence(actOwn, actWelcome, actBoundary), "Owns the therapist's part and welcomes hearing more."}
 	case owns:
 		return Score{3, a.evidence(actOwn), "Stays with the criticism and owns the therapist's part."}
@@ -317,8 +338,6 @@ func (a *analysis) nonDefensiveness() Score {
 		return Score{4, a.evidence(actWelcome), "Openly welcomes disagreement or criticism."}
 	case welcomes || a.has(actPermission) || a.asksAboutUs():
 		return Score{3, a.evidence(actWelcome, actPermission), "Stays open and makes room for the client's view of the therapist."}
-	case a.withdrawal() && a.has(actNotice) && !a.has(actRedirect):
-		return Score{3, a.evidence(actNotice), "Notices the withdrawal and opens it up rather than moving past it."}
 	}
 	ev := a.evidence(actRedirect, actSolve, actReassure, actNonApology, actApology)
 	switch a.firstAct(actNonApology, actApology, actSolve, actRedirect, actReassure) {
@@ -428,6 +447,22 @@ func echoes(norm, clientNorm string, clientWords map[string]bool) bool {
 	}
 	return shared >= 2
 }
+
+// quotesClient reports a clause that quotes words from the client's line.
+func quotesClient(text, clientNorm string) bool {
+	for _, q := range quoted.FindAllStringSubmatch(text, -1) {
+		n := normalize(q[1] + q[2] + q[3] + q[4])
+		if n != "" && strings.Contains(clientNorm, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// quoted finds quoted words; a single quote must open after a space or
+// bracket, so that apostrophes in "you're" and "don't" are not taken for
+// quotes.
+var quoted = regexp.MustCompile(`(?:^|[\s(])'([^']{2,40})'(?:[\s.,;:!?)-]|$)|‘([^’]{2,40})’|"([^"]{2,40})"|“([^”]{2,40})”`)
 
 // shortEcho reports a clause of a few words taken from the client's line.
 func shortEcho(norm string, clientWords map[string]bool) bool {

@@ -1,0 +1,259 @@
+// Package engine runs a rupture practice session as a state machine: the
+// client persona speaks, the trainee responds, a grader scores the
+// response, and the scenario's transitions decide what the client says next
+// until the rupture is repaired, left unrepaired or abandoned.
+//
+// The engine knows nothing of transport or storage. It consumes a Voice
+// (who speaks the client's lines) and a Grader (who scores responses), and
+// its State is plain data a store can save and restore.
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/repairgym/repairgym/grading"
+	"github.com/repairgym/repairgym/scenarios"
+)
+
+// Modes.
+const (
+	// Practice shows feedback after every response and allows retry.
+	Practice = "practice"
+	// Assessment shows feedback only at the end and allows no retry.
+	Assessment = "assessment"
+)
+
+// Statuses.
+const (
+	Active = "active"
+	Paused = "paused"
+	Ended  = "ended"
+)
+
+// Outcomes of an ended session.
+const (
+	Repaired   = scenarios.Repaired
+	Unrepaired = scenarios.Unrepaired
+	Abandoned  = "abandoned"
+)
+
+// Speakers.
+const (
+	Client  = "client"
+	Trainee = "trainee"
+)
+
+// MaxResponseRunes bounds a trainee response. Responses in a session are a
+// few sentences; the bound keeps graders and prompts within reason.
+const MaxResponseRunes = 4000
+
+// A Grader scores one trainee response on the rubric.
+type Grader interface {
+	Grade(ctx context.Context, in grading.Input) (grading.Result, error)
+}
+
+// A Voice speaks the client's lines. The scripted voice says the scripted
+// line; a voice backed by a language model says the same thing in its own
+// words, sending fragments to deltas as they arrive. Either way the engine
+// has already decided where the conversation goes: the voice only says it.
+type Voice interface {
+	// Name identifies the voice on the transcript: "scripted", "llm".
+	Name() string
+	// Speak returns the client's complete line. deltas may be nil.
+	Speak(ctx context.Context, cue Cue, deltas func(string)) (string, error)
+}
+
+// A Cue is what a voice needs to speak the next client line.
+type Cue struct {
+	Scenario *scenarios.Scenario
+	// Stage is the stage whose line is spoken, or the outcome for a
+	// closing line.
+	Stage string
+	// Closing marks the client's last line, after an ending.
+	Closing bool
+	// Direction is the stage's description of the client's inner state.
+	Direction string
+	// Scripted is the line the scenario gives for this turn: the gist a
+	// voice of its own must convey.
+	Scripted string
+	// Turn is the number the line will have in the transcript.
+	Turn int
+	// Transcript is the conversation so far.
+	Transcript []Turn
+}
+
+// Scripted is the voice that says the scenario's lines as written.
+type Scripted struct{}
+
+// Name returns "scripted".
+func (Scripted) Name() string { return "scripted" }
+
+// Speak returns the scripted line.
+func (Scripted) Speak(_ context.Context, cue Cue, _ func(string)) (string, error) {
+	return cue.Scripted, nil
+}
+
+// A Turn is one line of the transcript. Turns are numbered from 1: the
+// client's opening line is 1, the trainee's answer 2, and so on.
+type Turn struct {
+	N       int       `json:"n"`
+	Speaker string    `json:"speaker"`
+	Text    string    `json:"text"`
+	At      time.Time `json:"at"`
+
+	// Client turns: the stage (or outcome, for the closing line) voiced,
+	// the voice that spoke, and why it fell back to the scripted line if
+	// it did.
+	Stage    string `json:"stage,omitempty"`
+	Voice    string `json:"voice,omitempty"`
+	Fallback string `json:"fallback,omitempty"`
+
+	// Trainee turns: the grade.
+	Scores  map[string]grading.Score `json:"scores,omitempty"`
+	Overall *int                     `json:"overall,omitempty"`
+	Grader  string                   `json:"grader,omitempty"`
+	// Attempts holds earlier answers to the same client line that the
+	// trainee took back, oldest first.
+	Attempts []Attempt `json:"attempts,omitempty"`
+}
+
+// An Attempt is an answer the trainee took back with retry, kept with its
+// grade and the client's reply it drew.
+type Attempt struct {
+	Text    string                   `json:"text"`
+	At      time.Time                `json:"at"`
+	Scores  map[string]grading.Score `json:"scores"`
+	Overall int                      `json:"overall"`
+	Grader  string                   `json:"grader,omitempty"`
+	Reply   string                   `json:"reply,omitempty"`
+}
+
+// Feedback is what the trainee sees about one response.
+type Feedback struct {
+	Turn    int                      `json:"turn"`
+	Scores  map[string]grading.Score `json:"scores"`
+	Overall int                      `json:"overall"`
+	Notes   []string                 `json:"notes"`
+	// Exemplar is a model answer to the same client line.
+	Exemplar string `json:"exemplar"`
+}
+
+// A Summary describes an ended session.
+type Summary struct {
+	Outcome string `json:"outcome"`
+	// Responses counts the trainee's answers, not the attempts taken back.
+	Responses int `json:"responses"`
+	Retries   int `json:"retries"`
+	// Means holds each criterion's mean score over the responses.
+	Means   map[string]float64 `json:"means"`
+	Overall float64            `json:"overall"`
+	// Strongest and Weakest are the responses with the highest and lowest
+	// overall score; nil without responses.
+	Strongest *Moment `json:"strongest,omitempty"`
+	Weakest   *Moment `json:"weakest,omitempty"`
+}
+
+// A Moment is one exchange singled out for the debrief.
+type Moment struct {
+	Turn     int    `json:"turn"`
+	Client   string `json:"client"`
+	Response string `json:"response"`
+	Overall  int    `json:"overall"`
+	// Exemplar is a model answer to the same client line.
+	Exemplar string `json:"exemplar"`
+}
+
+// State is everything about a session that outlives the process: a store
+// saves it, and Restore continues from it.
+type State struct {
+	ID              string `json:"id"`
+	ScenarioID      string `json:"scenario_id"`
+	ScenarioVersion int    `json:"scenario_version"`
+	Mode            string `json:"mode"`
+	// Seed picks the scripted wording of each line, so that a session
+	// replays exactly.
+	Seed    int64  `json:"seed"`
+	Status  string `json:"status"`
+	Outcome string `json:"outcome,omitempty"`
+	// Stage is the stage whose line awaits an answer.
+	Stage string `json:"stage"`
+	Turns []Turn `json:"turns"`
+	// Retracted holds answers taken back from the line now awaiting an
+	// answer; the next answer carries them as its attempts.
+	Retracted []Attempt `json:"retracted,omitempty"`
+	Summary   *Summary  `json:"summary,omitempty"`
+	Started   time.Time `json:"started"`
+	Updated   time.Time `json:"updated"`
+}
+
+// Clone returns a deep copy, so that callers cannot change a session's
+// state behind its back.
+func (st State) Clone() State {
+	c := st
+	c.Turns = make([]Turn, len(st.Turns))
+	for i, t := range st.Turns {
+		c.Turns[i] = t.clone()
+	}
+	c.Retracted = cloneAttempts(st.Retracted)
+	if st.Summary != nil {
+		s := *st.Summary
+		s.Means = cloneMap(st.Summary.Means)
+		if s.Strongest != nil {
+			m := *s.Strongest
+			s.Strongest = &m
+		}
+		if s.Weakest != nil {
+			m := *s.Weakest
+			s.Weakest = &m
+		}
+		c.Summary = &s
+	}
+	return c
+}
+
+func (t Turn) clone() Turn {
+	c := t
+	c.Scores = cloneScores(t.Scores)
+	if t.Overall != nil {
+		o := *t.Overall
+		c.Overall = &o
+	}
+	c.Attempts = cloneAttempts(t.Attempts)
+	return c
+}
+
+func cloneAttempts(as []Attempt) []Attempt {
+	if as == nil {
+		return nil
+	}
+	out := make([]Attempt, len(as))
+	for i, a := range as {
+		out[i] = a
+		out[i].Scores = cloneScores(a.Scores)
+	}
+	return out
+}
+
+func cloneScores(m map[string]grading.Score) map[string]grading.Score {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]grading.Score, len(m))
+	for k, v := range m {
+		v.Evidence = append([]string{}, v.Evidence...)
+		out[k] = v
+	}
+	return out
+}
+
+func cloneMap[K comparable, V any](m map[K]V) map[K]V {
+	if m == nil {
+		return nil
+	}
+	out := make(map[K]V, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

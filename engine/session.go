@@ -1,0 +1,448 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/repairgym/repairgym/grading"
+	"github.com/repairgym/repairgym/scenarios"
+)
+
+// Config holds what a session needs besides its scenario.
+type Config struct {
+	Voice  Voice
+	Grader Grader
+	// Rubric names the criteria in feedback notes; nil uses the default.
+	Rubric *grading.Rubric
+	// Now stamps turns; nil uses time.Now.
+	Now func() time.Time
+}
+
+// A Session is one trainee's run through one scenario. It is not safe for
+// concurrent use: a transport serialises the calls for a session.
+type Session struct {
+	st     State
+	scn    *scenarios.Scenario
+	voice  Voice
+	grader Grader
+	rubric *grading.Rubric
+	now    func() time.Time
+}
+
+// New creates a session that has not started: Start speaks the opening
+// line.
+func New(id string, scn *scenarios.Scenario, mode string, seed int64, cfg Config) (*Session, error) {
+	if mode != Practice && mode != Assessment {
+		return nil, Errorf(EINVALID, "mode must be %q or %q, not %q", Practice, Assessment, mode)
+	}
+	s := newSession(scn, cfg)
+	now := s.now()
+	s.st = State{
+		ID:              id,
+		ScenarioID:      scn.ID,
+		ScenarioVersion: scn.Version,
+		Mode:            mode,
+		Seed:            seed,
+		Status:          Active,
+		Stage:           scn.Start().ID,
+		Started:         now,
+		Updated:         now,
+	}
+	return s, nil
+}
+
+// Restore continues a session from saved state. The scenario must be the
+// version the session started with, so that old transcripts keep their
+// meaning when a scenario is edited.
+func Restore(st State, scn *scenarios.Scenario, cfg Config) (*Session, error) {
+	if st.ScenarioID != scn.ID || st.ScenarioVersion != scn.Version {
+		return nil, fmt.Errorf("restore session %s: it ran %s v%d, got %s v%d", st.ID, st.ScenarioID, st.ScenarioVersion, scn.ID, scn.Version)
+	}
+	if st.Status != Ended && scn.Stage(st.Stage) == nil {
+		return nil, fmt.Errorf("restore session %s: scenario has no stage %q", st.ID, st.Stage)
+	}
+	s := newSession(scn, cfg)
+	s.st = st.Clone()
+	return s, nil
+}
+
+func newSession(scn *scenarios.Scenario, cfg Config) *Session {
+	s := &Session{scn: scn, voice: cfg.Voice, grader: cfg.Grader, rubric: cfg.Rubric, now: cfg.Now}
+	if s.voice == nil {
+		s.voice = Scripted{}
+	}
+	if s.rubric == nil {
+		s.rubric = grading.DefaultRubric()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// State returns a copy of the session's state.
+func (s *Session) State() State { return s.st.Clone() }
+
+// Scenario returns the scenario the session runs.
+func (s *Session) Scenario() *scenarios.Scenario { return s.scn }
+
+// Pending returns the number of the client turn awaiting the trainee's
+// answer, or 0 if none is: before Start and after the end.
+func (s *Session) Pending() int {
+	if s.st.Status == Ended || len(s.st.Turns) == 0 {
+		return 0
+	}
+	last := s.st.Turns[len(s.st.Turns)-1]
+	if last.Speaker != Client {
+		return 0
+	}
+	return last.N
+}
+
+// Start speaks the client's opening line. Starting a started session
+// returns its opening line again.
+func (s *Session) Start(ctx context.Context, deltas func(string)) (Turn, error) {
+	if len(s.st.Turns) > 0 {
+		return s.st.Turns[0].clone(), nil
+	}
+	st := s.scn.Start()
+	t := s.speak(ctx, st.ID, false, st.Direction, st.Client, 1, s.st.Turns, deltas)
+	s.st.Turns = append(s.st.Turns, t)
+	s.st.Updated = t.At
+	return t.clone(), nil
+}
+
+// A Step is what one response led to.
+type Step struct {
+	// Trainee is the accepted response, graded.
+	Trainee Turn
+	// Feedback on the response; shown at once in practice mode and kept
+	// for the end in assessment mode.
+	Feedback Feedback
+	// Client is the client's next line, or their closing line if the
+	// session ended.
+	Client Turn
+	// Summary is set when the response ended the session.
+	Summary *Summary
+}
+
+// Respond accepts the trainee's answer to client turn n: it grades the
+// answer, follows the scenario's transition and speaks the client's next
+// line. Nothing changes unless it succeeds.
+//
+// Errors: EDUPLICATE if turn n was already answered (a resend, safe to
+// ignore), EWRONGTURN for any other turn that is not awaiting an answer,
+// EINVALID for empty or overlong text, EENDED after the end; the grader's
+// error if it fails.
+func (s *Session) Respond(ctx context.Context, n int, text string, deltas func(string)) (Step, error) {
+	if err := s.checkTurn(n); err != nil {
+		return Step{}, err
+	}
+	text = strings.TrimSpace(text)
+	switch {
+	case text == "":
+		return Step{}, Errorf(EINVALID, "write a response first")
+	case !utf8.ValidString(text):
+		return Step{}, Errorf(EINVALID, "the response is not valid text")
+	case utf8.RuneCountInString(text) > MaxResponseRunes:
+		return Step{}, Errorf(EINVALID, "a response can be at most %d characters", MaxResponseRunes)
+	}
+	stage := s.scn.Stage(s.st.Stage)
+	clientLine := s.st.Turns[len(s.st.Turns)-1].Text
+	res, err := s.grader.Grade(ctx, grading.Input{
+		Client:      clientLine,
+		Response:    text,
+		RuptureType: s.scn.Rupture.Type,
+		Marker:      s.scn.Rupture.Marker,
+	})
+	if err != nil {
+		return Step{}, fmt.Errorf("grade turn %d: %w", n+1, err)
+	}
+	now := s.now()
+	overall := res.Overall
+	trainee := Turn{
+		N: n + 1, Speaker: Trainee, Text: text, At: now,
+		Scores: cloneScores(res.Scores), Overall: &overall, Grader: res.Grader,
+		Attempts: cloneAttempts(s.st.Retracted),
+	}
+	transcript := append(append([]Turn(nil), s.st.Turns...), trainee)
+
+	scores := res.Int()
+	scores[grading.Overall] = res.Overall
+	next := stage.Next(scores)
+	responses := s.responses() + 1
+	outcome := ""
+	switch {
+	case scenarios.IsEnding(next):
+		outcome = next
+	case responses >= s.scn.MaxTurns:
+		outcome = Unrepaired
+	}
+
+	var client Turn
+	if outcome != "" {
+		client = s.speak(ctx, outcome, true, "", s.scn.Endings[outcome].Client, n+2, transcript, deltas)
+	} else {
+		st := s.scn.Stage(next)
+		client = s.speak(ctx, next, false, st.Direction, st.Client, n+2, transcript, deltas)
+	}
+
+	// Everything has succeeded: commit.
+	s.st.Turns = append(transcript, client)
+	s.st.Retracted = nil
+	s.st.Updated = client.At
+	step := Step{Trainee: trainee.clone(), Client: client.clone(), Feedback: s.feedback(trainee, stage)}
+	if outcome != "" {
+		s.end(outcome)
+		step.Summary = s.st.Summary
+	} else {
+		s.st.Stage = next
+		s.st.Status = Active
+	}
+	return step, nil
+}
+
+func (s *Session) checkTurn(n int) error {
+	if s.st.Status == Ended {
+		return Errorf(EENDED, "this session has ended")
+	}
+	pending := s.Pending()
+	if pending == 0 {
+		return Errorf(EWRONGTURN, "the client has not spoken yet")
+	}
+	if n == pending {
+		return nil
+	}
+	if n >= 1 && n < pending && (n-1)%2 == 0 {
+		return Errorf(EDUPLICATE, "turn %d was already answered", n)
+	}
+	return Errorf(EWRONGTURN, "turn %d is not awaiting an answer; turn %d is", n, pending)
+}
+
+// responses counts the trainee's answers in the transcript.
+func (s *Session) responses() int {
+	n := 0
+	for _, t := range s.st.Turns {
+		if t.Speaker == Trainee {
+			n++
+		}
+	}
+	return n
+}
+
+// speak voices a client line, falling back to the scripted line when the
+// voice fails: the session always goes on.
+func (s *Session) speak(ctx context.Context, stage string, closing bool, direction string, lines []string, n int, transcript []Turn, deltas func(string)) Turn {
+	key := stage
+	if closing {
+		key = "end:" + stage
+	}
+	scripted := lines[scenarios.Variant(lines, s.st.Seed, key, n, s.lastVariant(key, lines, transcript))]
+	cue := Cue{
+		Scenario: s.scn, Stage: stage, Closing: closing, Direction: direction,
+		Scripted: scripted, Turn: n, Transcript: transcript,
+	}
+	t := Turn{N: n, Speaker: Client, Stage: stage, Voice: s.voice.Name()}
+	text, err := s.voice.Speak(ctx, cue, deltas)
+	switch {
+	case err != nil:
+		t.Fallback = err.Error()
+		text = scripted
+	case strings.TrimSpace(text) == "":
+		t.Fallback = "the voice returned an empty line"
+		text = scripted
+	}
+	if t.Fallback != "" {
+		t.Voice = Scripted{}.Name()
+	}
+	t.Text = strings.TrimSpace(text)
+	t.At = s.now()
+	return t
+}
+
+// lastVariant returns which scripted wording the client used the last time
+// this stage spoke, if it was the line just before: so the client does not
+// repeat the same words when a stage loops.
+func (s *Session) lastVariant(key string, lines []string, transcript []Turn) int {
+	for i := len(transcript) - 1; i >= 0; i-- {
+		t := transcript[i]
+		if t.Speaker != Client {
+			continue
+		}
+		if t.Stage != key {
+			return -1
+		}
+		for j, l := range lines {
+			if l == t.Text {
+				return j
+			}
+		}
+		return -1
+	}
+	return -1
+}
+
+// Retry takes back the trainee's answer to client turn n, which must be
+// the last answer given, so that the same line can be answered again. The
+// answer taken back stays in the transcript as an attempt. Practice mode
+// only.
+//
+// Errors: ENOTALLOWED in assessment mode or after the trainee left;
+// EWRONGTURN if n is not the client turn of the last answer.
+func (s *Session) Retry(n int) error {
+	if s.st.Mode != Practice {
+		return Errorf(ENOTALLOWED, "retry is only available in practice mode")
+	}
+	if s.st.Outcome == Abandoned {
+		return Errorf(ENOTALLOWED, "this session has ended")
+	}
+	ti := -1
+	for i := len(s.st.Turns) - 1; i >= 0; i-- {
+		if s.st.Turns[i].Speaker == Trainee {
+			ti = i
+			break
+		}
+	}
+	if ti < 0 || s.st.Turns[ti].N != n+1 {
+		return Errorf(EWRONGTURN, "only the last answer can be taken back")
+	}
+	answer := s.st.Turns[ti]
+	reply := ""
+	if ti+1 < len(s.st.Turns) {
+		reply = s.st.Turns[ti+1].Text
+	}
+	attempts := append(cloneAttempts(answer.Attempts), Attempt{
+		Text: answer.Text, At: answer.At, Scores: cloneScores(answer.Scores),
+		Overall: derefInt(answer.Overall), Grader: answer.Grader, Reply: reply,
+	})
+	s.st.Turns = s.st.Turns[:ti]
+	s.st.Retracted = attempts
+	s.st.Stage = s.st.Turns[ti-1].Stage
+	s.st.Status = Active
+	s.st.Outcome = ""
+	s.st.Summary = nil
+	s.st.Updated = s.now()
+	return nil
+}
+
+// Pause marks the session paused; the next response resumes it.
+func (s *Session) Pause() error {
+	if s.st.Status == Ended {
+		return Errorf(EENDED, "this session has ended")
+	}
+	s.st.Status = Paused
+	s.st.Updated = s.now()
+	return nil
+}
+
+// Abandon ends the session unfinished: the trainee left, or it sat idle
+// too long. Abandoning an ended session changes nothing.
+func (s *Session) Abandon() {
+	if s.st.Status == Ended {
+		return
+	}
+	s.end(Abandoned)
+}
+
+func (s *Session) end(outcome string) {
+	s.st.Status = Ended
+	s.st.Outcome = outcome
+	s.st.Updated = s.now()
+	sum := s.summarize()
+	s.st.Summary = &sum
+}
+
+func derefInt(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// feedback describes one graded response: a note per criterion from the
+// weakest up, and a model answer to the same line.
+func (s *Session) feedback(t Turn, stage *scenarios.Stage) Feedback {
+	fb := Feedback{Turn: t.N, Scores: cloneScores(t.Scores), Overall: derefInt(t.Overall)}
+	type note struct {
+		score int
+		text  string
+	}
+	var notes []note
+	for _, c := range s.rubric.Criteria {
+		sc, ok := t.Scores[c.ID]
+		if !ok {
+			continue
+		}
+		notes = append(notes, note{sc.Score, fmt.Sprintf("%s %d/%d: %s", c.Name, sc.Score, s.rubric.Max, sc.Rationale)})
+	}
+	sort.SliceStable(notes, func(i, j int) bool { return notes[i].score < notes[j].score })
+	fb.Notes = make([]string, len(notes))
+	for i, n := range notes {
+		fb.Notes[i] = n.text
+	}
+	fb.Exemplar = s.exemplar(stage, t.N)
+	return fb
+}
+
+func (s *Session) exemplar(stage *scenarios.Stage, n int) string {
+	if stage == nil || len(stage.Exemplars) == 0 {
+		return ""
+	}
+	return stage.Exemplars[scenarios.Variant(stage.Exemplars, s.st.Seed, "exemplar:"+stage.ID, n, -1)]
+}
+
+// Feedback returns the feedback on every response in the transcript, in
+// order: what assessment mode shows at the end.
+func (s *Session) Feedback() []Feedback {
+	var out []Feedback
+	for i, t := range s.st.Turns {
+		if t.Speaker != Trainee || i == 0 {
+			continue
+		}
+		out = append(out, s.feedback(t, s.scn.Stage(s.st.Turns[i-1].Stage)))
+	}
+	return out
+}
+
+// summarize computes the summary from the transcript.
+func (s *Session) summarize() Summary {
+	sum := Summary{Outcome: s.st.Outcome, Means: map[string]float64{}}
+	totals := map[string]int{}
+	var strongest, weakest *Moment
+	for i, t := range s.st.Turns {
+		if t.Speaker != Trainee {
+			continue
+		}
+		sum.Responses++
+		sum.Retries += len(t.Attempts)
+		for id, sc := range t.Scores {
+			totals[id] += sc.Score
+		}
+		overall := derefInt(t.Overall)
+		sum.Overall += float64(overall)
+		prev := s.st.Turns[i-1]
+		m := Moment{Turn: t.N, Client: prev.Text, Response: t.Text, Overall: overall,
+			Exemplar: s.exemplar(s.scn.Stage(prev.Stage), t.N)}
+		if strongest == nil || overall > strongest.Overall {
+			mm := m
+			strongest = &mm
+		}
+		if weakest == nil || overall < weakest.Overall {
+			mm := m
+			weakest = &mm
+		}
+	}
+	sum.Retries += len(s.st.Retracted)
+	if sum.Responses > 0 {
+		for id, total := range totals {
+			sum.Means[id] = float64(total) / float64(sum.Responses)
+		}
+		sum.Overall /= float64(sum.Responses)
+		sum.Strongest, sum.Weakest = strongest, weakest
+	}
+	return sum
+}
