@@ -12,26 +12,26 @@ import (
 type act int
 
 const (
-	actFeeling     act = iota // reflects what the client feels
-	actNotice                 // notices a withdrawal: "you went quiet", "that was a quick yes"
-	actNormalize              // says the reaction makes sense
-	actUnspoken               // names what it meant: not mattering, being alone
-	actAppreciate             // thanks the client for raising it
-	actToken                  // formulaic acknowledgement: "I hear you", "I understand"
-	actReassure               // reassurance in place of understanding
-	actInvalidate             // says the reaction is wrong or exaggerated
-	actOwn                    // owns a specific act of the therapist's
-	actApology                // apologises without saying what for
-	actWelcome                // welcomes criticism or disagreement
-	actPermission             // makes it safe to disagree or be annoyed
-	actJustify                // explains or defends the therapist's intentions or actions
-	actBlame                  // corrects, blames or lectures the client
-	actMinimise               // makes the event smaller
-	actNonApology             // "sorry you feel that way", "sorry if"
-	actAppease                // drops a boundary to make the feeling go away
-	actBoundary               // holds a policy or boundary
-	actRedirect               // moves away from the concern
-	actSolve                  // jumps to problem-solving
+	actFeeling    act = iota // reflects what the client feels
+	actNotice                // notices a withdrawal: "you went quiet", "that was a quick yes"
+	actNormalize             // says the reaction makes sense
+	actUnspoken              // names what it meant: not mattering, being alone
+	actAppreciate            // thanks the client for raising it
+	actToken                 // formulaic acknowledgement: "I hear you", "I understand"
+	actReassure              // reassurance in place of understanding
+	actInvalidate            // says the reaction is wrong or exaggerated
+	actOwn                   // owns a specific act of the therapist's
+	actApology               // apologises without saying what for
+	actWelcome               // welcomes criticism or disagreement
+	actPermission            // makes it safe to disagree or be annoyed
+	actJustify               // explains or defends the therapist's intentions or actions
+	actBlame                 // corrects, blames or lectures the client
+	actMinimise              // makes the event smaller
+	actNonApology            // "sorry you feel that way", "sorry if"
+	actAppease               // drops a boundary to make the feeling go away
+	actBoundary              // holds a policy or boundary
+	actRedirect              // moves away from the concern
+	actSolve                 // jumps to problem-solving
 	actCount
 )
 
@@ -66,13 +66,22 @@ func patterns(ps ...string) *regexp.Regexp {
 	return regexp.MustCompile(`(?:^|\s)(?:` + strings.Join(alts, "|") + `)(?:\s|$)`)
 }
 
-// actPatterns recognise each act in a normalised clause. Order within a
-// list does not matter; a clause may do several things.
-var actPatterns = [actCount]*regexp.Regexp{
-	actFeeling: patterns(
+// actPatterns recognise each act in a normalised clause.
+var actPatterns = func() (ps [actCount]*regexp.Regexp) {
+	for a, src := range actSources {
+		ps[a] = patterns(src...)
+	}
+	return ps
+}()
+
+// actSources are the shapes of each act, as patterns. Order within a list
+// does not matter; a clause may do several things.
+var actSources = [actCount][]string{
+	actFeeling: {
 		`you (?:must|might|may|would|probably|clearly|obviously|really)? ?(?:have )?(?:be|been|are|were|feel|felt|feeling|seem|seemed|sound|sounded|look|looked|got|get|getting|went|go)(?: \S+){0,3} EMO`,
 		`you (?:are|were) (?:so |really |pretty |quite |very |a bit |a little |feeling )?EMO`,
-		`(?:that|it|this|which|they|these|those|the \S+) (?:must|would|might|could|can|probably|does|do|did|really|really can|really does|may)? ?(?:have )?(?:sound|sounds|sounded|be|been|was|is|are|were|feel|feels|felt|seem|seems|seemed|land|landed|lands|came across|comes across)(?: \S+){0,5} EMO`,
+		`(?:that|it|this|the \S+) (?:must|would|might|could|can|probably|does|do|did|really|really can|really does|may)? ?(?:have )?(?:sound|sounds|sounded|be|been|was|is|feel|feels|felt|seem|seems|seemed|land|landed|lands|came across|comes across)(?: \S+){0,3} EMO`,
+		`(?:they|these|those|the \S+) (?:must|would|might|probably|really)? ?(?:feel|felt|seem|seemed|sound|sounded|come across|came across)(?: \S+){0,3} EMO`,
 		`(?:a|such a|really|very|pretty|so|quite|a really|a very|an) (?:hard|strong|painful|awful|lonely|horrible|heavy|big|difficult|rough|tough|sad|scary|raw|confusing|mixed) (?:feeling|place|thing|spot|position|week|day|weekend|time|moment|experience)`,
 		`i hear (?:that )?(?:you|it|they|this|that|the \S+|your) (?:\S+ )?(?:are|is|was|were|have|had|do|does|did|feel|felt|not|did not|do not|does not|are not|is not|want|wanted|need|needed)`,
 		`(?:feeling|feel|felt) like (?:you|an|a|nobody|no one|i|it|there)`, `^ (?:\S+ )?(?:being|feeling) (?:\S+ )?EMO(?: \S+)* (?:you|your)`, `(?:you|your)(?: \S+)* (?:being|feeling) (?:\S+ )?EMO`,
@@ -88,8 +97,8 @@ var actPatterns = [actCount]*regexp.Regexp{
 		`you want (?:a break|the spotlight|some space|to stop|out)`,
 		`you (?:are|have been) (?:worried|thinking about|weighing|wondering|not sure)`,
 		`(?:part|a part) of you`,
-	),
-	actNotice: patterns(
+	},
+	actNotice: {
 		`i (?:notice|noticed|am noticing|noticing|sense|sensed|am sensing|get the sense|got the sense|get the feeling|got the feeling|have a feeling|am getting the feeling|wonder if|am wondering if|wondered if)`,
 		`(?:you|we) (?:went|go|have gone|got|get|are) (?:a bit |a little |really |pretty |quite )?(?:quiet|silent|flat)`,
 		`(?:(?:that|it|this|your) (?:\S+ )?)?(?:did not|does not) (?:sound|seem|feel|look) (?:like )?(?:a )?(?:real|very|totally|completely|entirely|fully|quite|so|that|too)`,
@@ -108,8 +117,8 @@ var actPatterns = [actCount]*regexp.Regexp{
 		`(?:lots of|a lot of|so many|a few|plenty of) (?:i guess|sorry|sorrys|apologies|maybes|i dunnos|okays|i do not knows|fines)`, `(?:real|big|quite a) (?:shift|change|difference) from`, `(?:talking|talk|talked) about (?:you|it|this) (?:a bit )?like a case study`,
 		`(?:laughing|laugh|smiling|smile|joking)(?: \S+){0,4} (?:but|and yet|while)`,
 		`(?:sure|fine|okay) or (?:sure|fine|okay)`,
-	),
-	actNormalize: patterns(
+	},
+	actNormalize: {
 		`(?:makes?|made|making) (?:complete |total |perfect |so much |a lot of |total |complete )?sense`,
 		`of course (?:you|that|it|this|anyone|there|i can|i get|i understand)`, `(?:it|that) (?:really )?(?:does|did) (?:feel|sound|seem|matter|hurt|make sense)`, `(?:it|that) does matter`, `understandabl[ey]`, `no wonder`,
 		`(?:anyone|anybody|everyone|everybody|most people|who) (?:would|would not|wouldnt|in your)`,
@@ -125,8 +134,8 @@ var actPatterns = [actCount]*regexp.Regexp{
 		`(?:i|i can|i do) (?:completely |totally |really )?(?:see|get|understand) (?:how|why) (?:that|it|you|this)`, `(?:is|was) (?:a |the )?(?:real|fair|good|valid|honest) (?:answer|question|point|reaction|response)`, `(?:would|will) (?:make|makes) (?:total |complete |perfect )?sense`,
 		`naturally`, `little wonder`, `hardly surprising`, `not surprising`,
 		`who would not`, `in your shoes`, `sounds? (?:exactly )?right`, `is a lot to`,
-	),
-	actUnspoken: patterns(
+	},
+	actUnspoken: {
 		`(?:did not|do not|does not|did not really|would not|not) (?:matter|count|care|come first|rate|register)`,
 		`(?:less|not as) (?:important|valuable|worth)`, `counts? for less`, `unimportant`,
 		`(?:not|less of) a priority`, `(?:on your own|by yourself|all alone|so alone|left alone|alone with)`,
@@ -149,8 +158,8 @@ var actPatterns = [actCount]*regexp.Regexp{
 		`(?:being told|been told|told) you are (?:wrong|the problem|too much|bad|selfish|not)`, `(?:you|it) did not exist`, `(?:fill|filling) in the blanks`,
 		`(?:hate|hated|scared of|afraid of) letting (?:people|anyone|me|others) down`, `(?:polite|easy|safe|safer|easier) way out`, `(?:get|getting|got) (?:therapy|this|it) wrong`,
 		`(?:setting|set) tests`, `(?:on|in) your own (?:with|in)`,
-	),
-	actAppreciate: patterns(
+	},
+	actAppreciate: {
 		`thank you for (?:telling|saying|letting|bringing|raising|being|not|pointing|calling|correcting|pushing|sharing|coming|speaking|trusting)`,
 		`thanks for (?:telling|saying|letting|bringing|raising|being|not|pointing|calling|correcting|pushing|sharing|coming|speaking|trusting)`,
 		`(?:i am|am|really|so) glad you (?:said|told|brought|raised|mentioned|called|corrected|pushed|let|spoke|came|are|were|felt|could|did)`,
@@ -159,14 +168,14 @@ var actPatterns = [actCount]*regexp.Regexp{
 		`(?:takes|took|that takes|that took) (?:courage|guts|bravery|a lot)`, `(?:brave|courageous) (?:of you|to)`,
 		`(?:instead of|rather than) (?:swallowing|sitting on|keeping|bottling|just|quietly|pulling|letting)`,
 		`(?:kind|generous) of you`, `(?:you have been|you were|you are being) (?:straight|honest|direct|upfront|open) with me`,
-	),
-	actToken: patterns(
+	},
+	actToken: {
 		`i (?:hear|heard) (?:you|that|what you|ya)`,
 		`^ (?:oh |yeah |okay |well |i mean )?i (?:completely |totally |really |fully |do |can )?(?:understand|know|get it|get that|see|hear you|hear that|hear what you)`, `i (?:completely |totally |really |fully )?understand(?: how you feel| where you are coming from| what you mean| that)?$`,
 		`(?:your|those) (?:feelings|emotions) are valid`, `(?:that is|it is) valid`, `noted`,
 		`i can imagine`, `got it`, `^ (?:aw |oh |well )?(?:thank you|thanks)(?: so much)?(?: that is (?:sweet|kind|nice|lovely))? $`, `fair enough`, `that is interesting`, `interesting`, `mm hmm`, `^ (?:(?:okay|hmm|mm|mmm|right|sure|yes|yeah|alright|ah|oh|ha|haha|huh|wow|gosh|i see|mm hmm|uh huh) ){1,3}$`,
-	),
-	actReassure: patterns(
+	},
+	actReassure: {
 		`(?:you are|you were|you have) not (?:a bad|wasting|boring|failing|the only|being|too|a burden|doing anything wrong|a problem)`,
 		`not at all`, `do not worry`, `no worries`, `(?:it is|that is|it will be|everything is|everything will be) (?:okay|fine|alright|all right)`,
 		`(?:everyone|everybody|we all|lots of people|loads of people|many people|most people) (?:struggles|struggle|feels|feel|has|have|gets|get|goes|go)`,
@@ -176,8 +185,8 @@ var actPatterns = [actCount]*regexp.Regexp{
 		`one of my favourite`, `no such thing as a bad`, `recovery is not linear`, `look how far you`, `you have come (?:so )?far`,
 		`i (?:never|do not) (?:want|wanted) you to feel`,
 		`(?:you are|that is) not (?:wasting|a waste)`, `(?:do not|never) beat yourself up`,
-	),
-	actInvalidate: patterns(
+	},
+	actInvalidate: {
 		`(?:you are|you were|you re) (?:overreacting|over reacting|being (?:a bit |too |very |overly |quite )?(?:sensitive|dramatic|unfair|harsh|silly|ridiculous)|jumping to conclusions|avoiding|intellectuali[sz]ing|hiding|deflecting|reading too much|taking (?:it|this) (?:too )?personally|catastrophi[sz]ing|exaggerating|projecting)`,
 		`(?:a bit|too|overly|quite|very) sensitive`, `jumping to conclusions`, `(?:that is|this is|it is) not (?:true|what i said|what happened|fair|right)`,
 		`(?:not|is not|was not) what i (?:said|meant)`, `i (?:did not|never) say`, `you (?:misunderstood|misheard|misremember|got it wrong|have got it wrong)`,
@@ -185,8 +194,8 @@ var actPatterns = [actCount]*regexp.Regexp{
 		`(?:must|should) have (?:some|an) (?:feelings|opinion|idea)`, `^ (?:just )?calm down`, `you need to calm down`,
 		`(?:think|thought|feel) you (?:might|may|are|might be|may be|could be) (?:a bit|too|being|overly|projecting|reading)`,
 		`it is not (?:like|as if) i`, `(?:relief|relieved)(?: \S+){0,4} (?:too|as well|also)`, `a part of you (?:that )?(?:might|must|is)`,
-	),
-	actOwn: patterns(
+	},
+	actOwn: {
 		`i (?:was|am|have been|had been) (?:\S+ )?(?:late|distracted|rude|wrong|off|dismissive|careless|thoughtless|insensitive|unclear|not clear|not listening|not there|not present|not paying attention|not as present|not fully|not really|preoccupied|elsewhere|miles away|too quick|too fast|pushy|too pushy|clumsy|blunt|quick to|in a rush|rushing|not very|really not)`,
 		`i (?:did|do) (?:yawn|look|glance|check|forget|miss|push|do it|do that|say that|say it|cut|interrupt|rush|jump|bring|get|take|make|call)`,
 		`i (?:kept|left) you (?:waiting|hanging)`, `i (?:missed|forgot|forgot about|overlooked|ignored|dismissed|interrupted|cut you off|talked over|rushed|pushed|sprang|sprung|steamrolled|skipped|brushed|glossed|jumped|went straight|walked straight|walked past|turned away|looked at|checked|glanced|yawned|cancelled|canceled|called it|got that|got it|got you|missed the mark|misread|misjudged|overstepped|put you|put that|put it|handed|threw|came at|came in|rushed in)`,
@@ -208,17 +217,17 @@ var actPatterns = [actCount]*regexp.Regexp{
 		`how (?:dismissive|that|it) (?:that )?(?:sounded|came across|must have sounded|landed)`, `(?:i|i just) did (?:it|that|the same thing) (?:again|just now)`,
 		`(?:i|we) (?:did|do) (?:it|that) again`, `i (?:can|do) (?:hear|see) how (?:\S+ ){0,2}(?:that|it|i) (?:sounded|came|was|landed)`,
 		`i (?:encouraged|steered|nudged|led) (?:that|you|it|us)`, `i called it`, `it is not fine(?: really)?`, `i (?:just )?(?:suggested|brought|asked|said) (?:\S+ ){0,6}without`, `(?:that|it|this) (?:is|was) (?:\S+ )?(?:awful|terrible|careless|rude|unfair|not okay|not fair|thoughtless) of me`, `i (?:just|think i just) did (?:that|it|the same)`, `i (?:ask|asked|push|pushed|rush|rushed|jump|jumped) (?:\S+ )?(?:things )?too (?:fast|quickly|soon|hard|much)`, `(?:said|put|asked|did) (?:it|that|this) too (?:bluntly|fast|quickly|soon|hard|directly)`, `came at (?:it|that|you) too`,
-		`i have not (?:earned|been|done|got)`, `i (?:totally |completely |just |kind of )?(?:lost track|froze|walked off|walked away|ignored you|left you|forgot you)`,
+		`i have not (?:earned|been|done|got)`, `i am the one (?:who|that) \S+`, `than i (?:realised|realized|thought|expected|knew|made it sound|allowed for)`, `i (?:\S+ ){0,3}kept (?:leaning|pushing|pressing|going on|asking|coming back|bringing)`, `i (?:am|was|have been) (?:making|made) (?:a thing|a big deal|too much)`, `i (?:ran|went|charged|pushed|pressed) (?:on|ahead|right past|past|straight)`, `moved (?:right )?past you`, `(?:pulled|dragged|squeezed|got|pushed) (?:\S+ ){0,2}out of you`, `i (?:totally |completely |just |kind of )?(?:lost track|froze|walked off|walked away|ignored you|left you|forgot you)`,
 		`i (?:definitely |really |probably |clearly )?should (?:have|of) (?:\S+ ){0,2}\S+ed`, `i (?:have )?(?:mixed|muddled|confused|jumbled) (?:them|it|up|your|their|the)`, `i (?:have )?got (?:their|your|his|her|the) (?:\S+ )?(?:names?|dates?|details?) (?:wrong|mixed|muddled)`,
 		`i (?:brought|raised|mentioned|floated|suggested|said|asked|introduced|sprang|threw) (?:\S+ ){0,4}(?:abruptly|suddenly|quickly|bluntly|too|without|out of nowhere|clumsily|badly|carelessly|fast)`,
 		`i (?:have )?(?:probably |definitely |maybe |really )?(?:been )?(?:steering|pushing|leading|herding|driving|rushing|firing|asking a lot|asking loads)`, `my agenda`, `i did (?:\S+ ){0,2}(?:spring|give you|mix|forget|miss|push|look|yawn|check|cut|interrupt|rush|jump|float|take|call|walk|leave|cancel|change|raise|glance)`, `(?:known to|tend to|can|do) get (?:a bit |a little )?carried away`,
 		`my (?:suggestion|comment|question|reflection|timing|words|response|reaction|idea|homework|interpretation|feedback|tone) (?:\S+ ){0,2}(?:was|felt|came|sounded|seemed|missed|landed|did not|must|might|may|hit)`,
 		`(?:sorry|apologi[sz]e) (?:\S+ ){0,2}(?:it took me|i took|for taking|that i|i did|i was|i have|i had|i kept|i made|i put|i said)`, `(?:that|it|this) was (?:\S+ )?(?:rude|wrong|careless|thoughtless|unfair|not okay|not fair|out of line|a mistake|my mistake|insensitive|clumsy|dismissive|not great|not good)(?: of me)?`,
-	),
-	actApology: patterns(
+	},
+	actApology: {
 		`(?:i am|i am so|i am really|i am very|i am truly|i am deeply|really|so|very|truly)? ?sorry`, `i apologi[sz]e`, `my apologies`, `apologies`, `my bad`, `oops`,
-	),
-	actWelcome: patterns(
+	},
+	actWelcome: {
 		`(?:you are|you were) (?:absolutely |completely |totally |quite )?right to`, `(?:i|i really|i do|i genuinely|i honestly) want to (?:hear|know|understand) (?:this|it|that|about|more|how|what|from|if|when|whatever)`,
 		`i would (?:really |much |genuinely |honestly )?(?:rather|prefer) (?:you|hear|know|be|that you|to hear|to know)`,
 		`i (?:would|d) (?:really |genuinely |honestly |truly )?(?:want|like|love) to (?:know|hear|understand)`,
@@ -228,21 +237,21 @@ var actPatterns = [actCount]*regexp.Regexp{
 		`(?:anything|something) else (?:i have|i|that i|about me|about how i|i might|i may|i should)`, `including (?:about )?me`, `(?:if|when) i (?:am|get|got|have) (?:off|wrong|it wrong|missed|that wrong|this wrong|off base)`,
 		`(?:what|which part|what part|what else) (?:did|have) i (?:miss|missed|get wrong|got wrong|not get|overlook)`, `what (?:am|is it) i (?:am )?(?:missing|not hearing|not getting|not seeing)`,
 		`the part i am not`, `let me have (?:it|all of it|the lot|both barrels)`, `(?:is|was|are) there (?:anything|something) (?:else|more)(?: \S+){0,6} (?:i|me|my)`,
-		`glad you (?:are|were) (?:telling|saying|raising|bringing|letting)`, `(?:glad|good) you (?:said|told|called|corrected|pushed|brought|raised|let)`, `(?:keep|please keep) (?:telling|pushing|correcting)`,
+		`glad you (?:are|were) (?:telling|saying|raising|bringing|letting)`, `(?:is|was) there (?:anything |something )?more`, `(?:that is|it is|would be|that would be) (?:really |definitely |so |always )?worth (?:hearing|knowing|saying|telling me)`, `(?:do not|not) (?:want|going) to (?:skip|move|rush|brush|gloss|skate|hurry) (?:past|over|on|through)`, `(?:glad|good) you (?:said|told|called|corrected|pushed|brought|raised|let)`, `(?:keep|please keep) (?:telling|pushing|correcting)`,
 		`(?:it is|it would be|that is) (?:okay|fine|alright|completely fine|totally fine|really okay) (?:to|if you|for you to) (?:be )?(?:annoyed|angry|mad|upset|cross|frustrated|disappointed|irritated|say|tell|disagree|hate|not)`,
 		`(?:okay|fine|alright) (?:if|for) (?:this|it|that) (?:one )?(?:does not|did not|is not|was not)`, `your (?:honest|real|true) (?:take|opinion|view|answer|reaction)`,
 		`(?:hear|know) (?:no|a no) from you`, `rather be corrected`, `you (?:can|could) (?:absolutely |always )?(?:say|tell me)`,
 		`(?:your|you have every) right to (?:be|feel|say)`, `(?:it is|this is) your call`, `not just mine`, `(?:fair|right|good|reasonable) (?:to ask|question|to wonder|to question) (?:whether|if)`, `i want to look at (?:that|this|it) (?:honestly|together|with you|properly)`, `(?:if you hate|if it does not|if that does not|if this does not|if it is not|if that is not)`,
-	),
-	actPermission: patterns(
+	},
+	actPermission: {
 		`you do not have to (?:agree|say yes|do|please|like|go along|know|want)`, `you (?:are|were) allowed to (?:be|feel) (?:\S+ ){0,2}(?:with|at) me`, `you (?:are|were) allowed to (?:disagree|say no|not|be upset|be annoyed|be angry|be cross)`,
-		`(?:it is|that is|it would be) (?:okay|fine|alright|all right) (?:to disagree|to say no|if you do not|if it does not|if this does not|if that does not|not to)`, `(?:no|not) (?:pressure|obligation|need to)`,
+		`(?:it is|that is|it would be|it is also|that is also) (?:completely |totally |really |absolutely |perfectly )?(?:okay|ok|fine|alright|all right) (?:with me )?(?:to disagree|to say no|if you do not|if it does not|if this does not|if that does not|not to|to think|to tell me|if you are not|if you would rather)`, `(?:no|not) (?:pressure|obligation|need to)`,
 		`we (?:can|could) (?:sit with|take it slow|go slow|slow down|leave it|take our time)`, `(?:up to|your call|your choice|your decision)`,
-	),
-	actJustify: patterns(
+	},
+	actJustify: {
 		`i (?:was|am) (?:just|only|simply|actually) (?:\S+ ){0,2}(?:trying|checking|doing|reflecting|going|bringing|saying|asking|suggesting|making|keeping|looking|waiting|thinking|pointing|being|following|giving)`,
 		`i (?:just|simply|actually) (?:check|checked|think|thought|meant|wanted|need|needed|keep|kept|try|tried|look|looked)`, `i only (?:check|checked|meant|wanted|suggested|said|asked|did|tried)`,
-		`my (?:intention|intent|aim|point|goal|idea|reason|thinking)`, `the (?:intention|reason|idea) (?:was|is|behind)`, `(?:was not|is not|never) my (?:intention|intent|aim|plan|point)`,
+		`my (?:intention|intent|aim|point|goal|reason|thinking) (?:was|is|there|here|behind)`, `the (?:intention|reason|idea) (?:was|is|behind)`, `(?:was not|is not|never) my (?:intention|intent|aim|plan|point)`,
 		`i (?:did not|never|never ever) (?:mean|meant|intend|intended|want|wanted) (?:to|it|that|you|for)`, `i do not mean (?:to|it)`, `i (?:meant|intended) (?:it|to|that|well)`,
 		`(?:that is|it is) (?:really |just |simply )?not (?:the case|true|how it was|what happened)`, `not my (?:role|job|place)`, `(?:therapy|this time|this|this hour|the session|our time) is (?:about|for) you`,
 		`(?:not|never) allowed to`, `(?:ethics|ethical) (?:code|guidelines|rules)`, `(?:a |the )?(?:professional|clinical) (?:guideline|guidelines|rule|rules|standard|boundaries)`, `(?:just |simply )?how (?:therapy|it|this) works`,
@@ -273,11 +282,11 @@ var actPatterns = [actCount]*regexp.Regexp{
 		`people often`, `(?:it is|that is) (?:very |really |quite |so |pretty )?common (?:for|in|that|to|after)`, `right before a breakthrough`,
 		`i (?:know|know that) (?:i|it) (?:was|is) (?:only|just)`, `(?:the )?fee (?:is|is there|exists|covers|is to cover|s there)`, `to cover (?:that|the|my)`,
 		`(?:it is|that is) how (?:i|therapy|this|it) (?:work|works)`, `(?:most|many|lots|a lot) of my (?:clients|patients)`, `(?:most|many|other) (?:clients|people) (?:would|find|like|love|are|do)`, `i (?:thought|assumed|figured|was hoping) (?:you|it|that|this)`, `because of (?:privacy|confidentiality|boundaries|the policy|my)`, `(?:did|have) you (?:at least|even|actually) (?:try|tried|read|do|done|look)`, `i (?:tend|like) to (?:keep|check|look)`,
-	),
-	actBlame: patterns(
+	},
+	actBlame: {
 		`you (?:should|should have|need to|needed to|have to|had to|have got to|must|ought to|really need to|really should|will need to|just need to|just have to|just have got to) (?:\S+ )?(?:commit|put|try|do|give|practise|practice|call|go|be|read|write|understand|remember|bring|stop|consider|think|make|accept|look|see|know|take|keep|use|check|just)`,
 		`if you (?:do not|did not|had|had just|would|would just|just|really|actually|were|are not) (?:\S+ ){0,3}(?:do|did|try|tried|come|bring|brought|want|put|read|call|commit|engage|practi[sc]e|open|give|work|follow|listen|make)`,
-		`you (?:did|do) (?:say|know|agree|sign|tell|mention|read)`, `you (?:knew|agreed|signed|were told|have been told|were warned)`, `you (?:also|too) (?:were|are|have|did)`,
+		`you (?:did|do) (?:say|know|agree|sign|tell|mention|read)`, `(?:^ |but |well |and |because |since |though )(?:\S+ ){0,2}you (?:knew|agreed|signed|were told|have been told|were warned)`, `you (?:also|too) (?:were|are|have|did)`,
 		`(?:as|like) i (?:said|explained|mentioned|told you)`, `i (?:already|did) (?:tell|told|explain|explained) (?:you|this)`, `we (?:went over|talked about|discussed|covered) this`,
 		`^ (?:but |and |well |just )?remember (?:when|that|three|last|how|we)`, `(?:do not|would not|does not|is not|isn't|are not) (?:you think|it|that|you agree)(?: \S+){0,2} (?:though|help|better|be|make)`, `do not you think`, `would not you`,
 		`(?:is not|was not) (?:that|it) (?:a|kind of a|sort of a)? ?pattern`, `a pattern for you`, `(?:it is|this is) not about what i want`, `what is best for you`,
@@ -291,36 +300,36 @@ var actPatterns = [actCount]*regexp.Regexp{
 		`you are avoiding`, `hard for me to help`, `(?:therapy|this|it) only works if`, `if you do not (?:give|bring|tell|put)`, `we said we would`, `you said (?:last week|you wanted|you would|that you)`, `you need to actually`, `(?:not|never) (?:sure|clear) what you want (?:me|from)`, `what (?:do|did) you (?:want|expect) me to`, `cut me (?:a little |some )?slack`,
 		`you (?:might be|may be|are being|are) (?:a bit |too )?(?:sensitive|hard on|unfair|harsh)`, `(?:classic|textbook|typical) (?:cognitive )?(?:distortion|avoidance|resistance|defence|defense|example)`, `(?:a |an )?(?:cognitive distortion|all or nothing thinking|black and white thinking)`,
 		`(?:good|perfect|great|classic) example of what`, `(?:is|are) about you not me`, `not about me`, `(?:a little|a bit|slightly|somewhat|bit) exaggerated`, `(?:might|could|may) be (?:\S+ ){0,2}exaggerat\S*`, `should (?:really )?(?:call|go to|contact|use) (?:the|a|an) (?:crisis|emergency|a and e|hotline|helpline)`,
-	),
-	actMinimise: patterns(
+	},
+	actMinimise: {
 		`(?:it was|that was|it is|was|only|just|barely|hardly) (?:only |just |barely |about |like |maybe )?(?:a few|a couple of|five|ten|fifteen|seven|two|three|twenty|\d+|a little|a bit|a tiny bit) (?:minutes|mins|min|bit|while|days|late)`,
 		`(?:only|just) (?:about |like )?(?:five|ten|fifteen|seven|a few|a couple|\d+) (?:minutes|mins)`, `(?:not|no) (?:such a|that|a|too) big (?:a )?deal`, `no big deal`,
 		`(?:it|these things|that|stuff) happens?`, `not (?:that|so|too) bad`, `at least`, `(?:could|might) (?:have been|be) worse`, `(?:we all|everyone|everybody) (?:have|has) (?:off|bad)`,
 		`(?:it is|that is|this is) (?:just|only) (?:a|one|the)`, `(?:only|just) (?:a|one) (?:session|time|week|email|fee|minute)`,
 		`(?:it is|it was|that is) not (?:like|as if) (?:i|it)`, `(?:a |just a |only a )?(?:small|little|minor|tiny|silly) (?:slip|thing|mistake|mix up|error|blip|oversight)`, `i (?:was|am) only (?:a|\S+ minutes)`,
-	),
-	actNonApology: patterns(
+	},
+	actNonApology: {
 		`sorry (?:you|that you|if you|you are|you were|you have been) (?:feel|felt|are feeling|were feeling|have been feeling|feel like|felt like|took|take|see|saw|are upset|were upset|upset|are so upset|think|thought|got|found|experienced)`,
 		`sorry (?:if|that it|it|that this|this) (?:\S+ ){0,3}(?:felt|seemed|came across|feels|seems|landed|upset|was upsetting|sounded|hurt)`,
 		`sorry if`, `(?:apologi[sz]e|my apologies) if`, `if (?:i|that|it|this|my) (?:\S+ ){0,2}(?:upset|offended|hurt|came across|felt|seemed|caused)`,
 		`sorry you (?:are|were|feel|felt|have)`, `sorry (?:about|for) (?:how|the way) you (?:feel|felt)`, `if you felt`, `if it felt`, `if that felt`,
-	),
-	actAppease: patterns(
+	},
+	actAppease: {
 		`(?:i will|i can|let me|i am going to|we will|we can|i could|happy to|i would be happy to) (?:just )?(?:waive|wave|drop|cancel|take off|take the|remove|refund|skip|ditch|forget|scrap|make an exception|go over|run over|extend|give you my|not charge)`,
 		`no charge`, `(?:will not|would not|not going to|do not need to|no need to) (?:charge|pay|bill)`, `(?:the|that) (?:fee|charge) (?:is|will be)? ?(?:waived|gone|cancelled|off)`,
 		`(?:text|call|email|message|ring|contact|reach) me (?:\S+ ){0,2}(?:anytime|any time|whenever|day or night|at any|at night|on weekends|weekends included|on my mobile|on my personal)`,
 		`(?:my )?personal (?:number|mobile|phone|email)`, `weekends included`, `(?:day or night|any hour|24 7)`, `(?:we can|let us|we will|we could) (?:just )?(?:ditch|drop|skip|scrap|forget|bin|stop doing|stop) (?:them|it|the|those|that|homework|worksheets?)`,
 		`we do not have to (?:do|use) (?:them|it|that|homework|worksheets?|any)`, `(?:forget|never mind) (?:the|about the) (?:fee|homework|worksheet|policy|rule)`, `(?:i will|i can|i will just) make (?:an|the|this) exception`,
 		`do not give it (?:another|a second) thought`, `go over time`, `(?:move|change) the (?:rule|policy) for you`, `let me make it up to you`, `(?:we can|i will) (?:add|give you) (?:extra|more) (?:time|minutes)`,
-	),
-	actBoundary: patterns(
+	},
+	actBoundary: {
 		`(?:the|that|this|my|our) (?:fee|charge|policy|rule|time|session length|fifty minutes|cancellation policy|boundary) (?:does |will |is going to |has to |needs to )?(?:stay|stays|stand|stands|remain|remains|hold|holds|apply|applies|still)`,
 		`(?:i am|i will|i am going to) (?:keep|keeping|stick|sticking|hold|holding|stay|staying) (?:to|with)? ?(?:the|that|this|sessions|our|my)`, `(?:will not|is not going to|does not|can not) change`,
 		`i (?:do not|will not|can not|am not going to) (?:answer|check|respond to|reply to|read) (?:email|emails|messages|texts|my phone)`, `(?:i am not|i will not be) (?:able|going) to (?:waive|change|drop|make an exception|extend|go over)`,
 		`(?:this|it|that) time too`, `(?:the fee|it|that) (?:does|will) (?:stay|stand) in place`, `stays in place`, `i am going to keep`, `i will keep`,
 		`(?:i am|i will be) (?:honest|straight) (?:with you )?(?:that|about)`, `i (?:tend|try|prefer|like) not to (?:share|answer|check|approach|reply|respond|give|talk)`, `fee (?:is )?there to`, `keep my (?:personal|private|own)`, `(?:still )?(?:need|have) to (?:charge|end|finish|stop)`,
-	),
-	actRedirect: patterns(
+	},
+	actRedirect: {
 		`^ (?:so|anyway|anyways|okay so|alright so|right so|well|okay) (?:what did you|what would you like|what do you want|how was|how is your|what else|where were|where should|where do|shall we|let us|back to|moving)`, `anyway`, `anyways`, `moving on`, `(?:let us|we should|we can|shall we|we could|can we) (?:\S+ )?(?:move on|get back|go back|get started|get on|make the most|focus on|stay with|look at|start|begin|carry on|continue|crack on)`,
 		`(?:where|what) (?:were we|should we start|do you want to start|shall we start)`, `(?:let us|can we|shall we|we should|we could|i will|i am going to|gently|want to) (?:get|go|come|pull us|bring us|get us|steer us) back`, `back to (?:what you were|where we|the agenda|our plan|the topic|the homework|the plan|business)`, `(?:pull|bring|get|steer) us back`, `where (?:were|was) (?:you|we)(?: up to)?`, `(?:before|so) we (?:move on|get started|carry on)`,
 		`what did you (?:get up to|do this|want to (?:focus|talk|work|cover))`, `(?:how is|how was|how are) (?:work|your (?:week|weekend|day|son|daughter|kids|mum|mom|dad|family)|she|he|things)`, `how (?:is|was) your (?:\S+ )?(?:week|weekend)`,
@@ -328,15 +337,15 @@ var actPatterns = [actCount]*regexp.Regexp{
 		`(?:what|anything) (?:else )?(?:would you like|do you want|did you want) to (?:talk|focus|work|do) (?:about|on)? ?(?:today|instead|now)`, `what else (?:happened|is happening|is going on)`,
 		`(?:so|and) (?:the|your) (?:panic|homework|work|week|mum|mom|dad|son|job|boss)`, `(?:in the meantime|for now let us|for now)`, `(?:have you ever been|did you have a good)`,
 		`we (?:went|had a|were) (?:to the|at the|on)`, `(?:let us|we can) just (?:carry|get|crack|move)`, `we (?:will|can) still (?:get|cover|have)`,
-	),
-	actSolve: patterns(
+	},
+	actSolve: {
 		`(?:let us|we could|we can|maybe we could|maybe we can|perhaps we could|what if we|how about we|how about|why not|we might|should we) (?:\S+ )?(?:try|look|set|make|find|move|change|switch|use|work|plan|schedule|think about ways|come up|put|do|go over|start|reschedule|book|build|write|practi[sc]e|figure|sort|arrange)`,
 		`(?:you could|you might|you can|you should) (?:try|use|write|call|set|put|practi[sc]e|keep|go)`, `would (?:that|this|it) (?:be|feel|work) (?:more )?(?:doable|helpful|easier|better|okay)`,
 		`(?:from now on|next time|in future|in the future|going forward)`, `it will not happen again`, `i will (?:make sure|set|keep|put|try|be|get|send|leave|text|email|let you know|give)`,
 		`(?:one|a) (?:small )?thing (?:that )?(?:might|could|you could) (?:help|do)`, `(?:a different|another|a new|a smaller|a simpler|a more) (?:approach|way|kind|type|exercise|worksheet|plan|option|version|task)`,
 		`safety plan`, `crisis (?:line|number|plan|team)`, `(?:set|put) a reminder`, `(?:something|one thing) (?:smaller|simpler|easier|small)`, `what you can control`,
 		`(?:move|moving) you to (?:a|another)`, `(?:work out|figure out|sort out) (?:together|what|a plan|how)`, `keep it in the drawer`,
-	),
+	},
 }
 
 // findActs returns the acts a clause does.
@@ -347,5 +356,23 @@ func findActs(c clause) [actCount]bool {
 			found[a] = true
 		}
 	}
+	if deniedInvalidation.MatchString(c.norm) {
+		// "I don't think you're overreacting" agrees with the client.
+		// ("I'm not saying you're wrong" stays a correction.)
+		found[actInvalidate] = false
+		found[actNormalize] = true
+	}
+	if found[actRedirect] && stayingPut.MatchString(c.norm) {
+		// "We can get started, but I don't want to skip past this."
+		found[actRedirect] = false
+	}
 	return found
 }
+
+var (
+	deniedInvalidation = patterns(
+		`(?:do not|did not|never|really do not) (?:think|believe|feel|see) (?:that )?(?:you are|you were|it is|it was|that is|this is|you have been) (?:\S+ )?(?:overreacting|over reacting|too sensitive|sensitive|dramatic|silly|stupid|ridiculous|lazy|laziness|being difficult|difficult|weak|petty|unreasonable|crazy|mad|exaggerating|too much|selfish|a bad|your fault|wrong to|being lazy|being silly|being stupid|being dramatic)`,
+		`(?:it is not|that is not|is not|it was not|that was not|you are not|you were not|are not) (?:\S+ )?(?:too sensitive|overreacting|over reacting|dramatic|silly|stupid|ridiculous|laziness|lazy|petty|unreasonable|crazy|an overreaction|weak|exaggerating)`,
+	)
+	stayingPut = patterns(`(?:do not|not) (?:want|going) to (?:skip|move|rush|brush|gloss|skate|hurry) (?:past|over|on|through)`)
+)

@@ -203,7 +203,7 @@ func (a *analysis) withdrawal() bool { return a.rupture == Withdrawal }
 // can reflect ("Did that feel like I didn't care?"); an open one asks.
 func (a *analysis) reflects() bool {
 	for i := range a.clauses {
-		if a.undone[i] || a.invites[i].kind == openInvitation {
+		if a.undone[i] || a.invites[i].kind == openInvitation || a.defends(i) {
 			continue
 		}
 		x := a.acts[i]

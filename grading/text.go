@@ -33,25 +33,27 @@ func splitClauses(s string) []clause {
 		question := strings.HasSuffix(strings.TrimRightFunc(sent, func(r rune) bool {
 			return unicode.IsSpace(r) || r == '"' || r == '\'' || r == ')' || r == '’' || r == '”'
 		}), "?")
-		for j, part := range splitContrast(sent) {
-			norm := normalize(part.text)
-			if strings.TrimSpace(norm) == "" {
-				continue
+		for _, piece := range splitPauses(sent) {
+			for j, part := range splitContrast(piece) {
+				norm := normalize(part.text)
+				if strings.TrimSpace(norm) == "" {
+					continue
+				}
+				out = append(out, clause{
+					text:     strings.TrimLeft(strings.TrimSpace(part.text), ",;:-–— "),
+					norm:     norm,
+					sentence: i,
+					question: question,
+					contrast: part.contrast || (j == 0 && startsContrast(norm)) || strings.Contains(strings.ReplaceAll(norm, " even though ", " "), " though "),
+				})
 			}
-			out = append(out, clause{
-				text:     strings.TrimSpace(part.text),
-				norm:     norm,
-				sentence: i,
-				question: question,
-				contrast: part.contrast || (j == 0 && startsContrast(norm)) || strings.Contains(strings.ReplaceAll(norm, " even though ", " "), " though "),
-			})
 		}
 	}
 	return out
 }
 
-// splitSentences cuts at sentence punctuation, line breaks, semicolons and
-// dashes used as pauses, keeping the punctuation with its sentence.
+// splitSentences cuts at sentence punctuation and line breaks, keeping the
+// punctuation with its sentence.
 func splitSentences(s string) []string {
 	var out []string
 	start := 0
@@ -73,19 +75,31 @@ func splitSentences(s string) []string {
 			if next >= len(s) || s[next] == ' ' || s[next] == '\n' || s[next] == '\t' {
 				emit(next)
 			}
-		case r == '\n' || r == ';':
+		case r == '\n':
 			emit(next)
-		case (r == '-' || r == '–' || r == '—') && i > 0 && s[i-1] == ' ' && next < len(s) && s[next] == ' ':
-			emit(i)
-			start = next
-		case r == '—' || r == '–':
-			emit(i)
-			start = next
 		}
 		i = next
 	}
 	emit(len(s))
 	return out
+}
+
+// splitPauses cuts a sentence at semicolons and at dashes used as pauses
+// ("I was late - that's on me"), not at hyphens inside words.
+func splitPauses(sent string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(sent); {
+		r, size := utf8.DecodeRuneInString(sent[i:])
+		next := i + size
+		spaced := i > 0 && sent[i-1] == ' ' && next < len(sent) && sent[next] == ' '
+		if r == ';' || r == '—' || r == '–' || (r == '-' && spaced) {
+			out = append(out, sent[start:i])
+			start = next
+		}
+		i = next
+	}
+	return append(out, sent[start:])
 }
 
 type part struct {

@@ -98,6 +98,9 @@ func LoadPaths(paths []string, scale Scale) (*Set, error) {
 			if err != nil {
 				return err
 			}
+			if e.IsDir() && f != p && skipDir(e.Name()) {
+				return filepath.SkipDir
+			}
 			if !e.IsDir() && IsScenarioFile(f) {
 				found = append(found, f)
 			}
@@ -118,6 +121,12 @@ func LoadPaths(paths []string, scale Scale) (*Set, error) {
 		}
 	}
 	return set, nil
+}
+
+// skipDir reports folders a search for scenarios passes over: hidden ones
+// and Go's testdata, which holds deliberately broken files.
+func skipDir(name string) bool {
+	return name == "testdata" || strings.HasPrefix(name, ".")
 }
 
 // addFile reads one file, refusing to read more than a scenario can be.
