@@ -1,0 +1,28 @@
+# repairgym: the one test command is `make test`.
+GO ?= go
+GOFILES = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*')
+
+.PHONY: test build lint fuzz bench eval
+
+# Everything CI runs: lint first, then every test.
+test: lint
+	$(GO) test -count=1 ./...
+
+build:
+	$(GO) build -o bin/repairgym ./cmd/repairgym
+
+lint:
+	$(GO) vet ./...
+	@out="$$(gofmt -l $(GOFILES))"; if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+# A longer fuzzing run of the scenario parser than the tests do.
+fuzz:
+	$(GO) test ./scenarios -run '^$$' -fuzz FuzzParse -fuzztime 10m
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./grading ./engine
+
+# The offline grader's agreement with the labelled sets.
+eval: build
+	@for f in grading/testdata/labelled.jsonl grading/testdata/independent.jsonl grading/testdata/external.jsonl; do \
+		./bin/repairgym grade --eval $$f; echo; done
