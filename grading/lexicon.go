@@ -84,6 +84,11 @@ func analyse(in Input) *analysis {
 	a.undone = make([]bool, len(a.clauses))
 	a.invites = make([]invitation, len(a.clauses))
 	a.echo = make([]bool, len(a.clauses))
+	for i := range a.clauses {
+		// Words quoted from the client are the client's, not acts of the
+		// therapist's: "I noticed the 'anyway'" does not redirect.
+		a.clauses[i].norm = neutraliseQuotes(a.clauses[i], clientNorm)
+	}
 	for i, c := range a.clauses {
 		a.acts[i] = findActs(c)
 		if a.acts[i][actBoundary] {
@@ -92,6 +97,12 @@ func analyse(in Input) *analysis {
 		}
 		a.invites[i] = classifyInvitation(c, a.acts[i])
 		a.echo[i] = !a.defends(i) && echoes(c.norm, clientNorm, clientWords)
+		if !a.acts[i][actOwn] && !a.defends(i) && ownsAction(c.norm, clientNorm) &&
+			(a.echo[i] || sharesContent(c.norm, clientWords) || mistake.MatchString(c.norm)) {
+			// The therapist names something they did that the client
+			// raised, or that went wrong.
+			a.acts[i][actOwn] = true
+		}
 		if a.acts[i][actNonApology] {
 			// "Sorry you're upset", "sorry you feel I haven't been
 			// listening": the feeling and the lapse are the client's
@@ -122,6 +133,14 @@ func analyse(in Input) *analysis {
 		if a.acts[i][actUnspoken] && a.echo[i] && !unspokenBeyond(c.norm, clientNorm) {
 			a.acts[i][actUnspoken] = false
 			a.acts[i][actFeeling] = true
+		}
+	}
+	// "…so why bother, right? I get that." A bare acknowledgement right
+	// after a reflection says the reflected experience makes sense.
+	for i := 1; i < len(a.clauses); i++ {
+		if bareAcknowledgement.MatchString(a.clauses[i].norm) && (a.acts[i-1][actFeeling] || a.acts[i-1][actUnspoken] || a.acts[i-1][actNotice] || a.echo[i-1]) {
+			a.acts[i][actNormalize] = true
+			a.acts[i][actToken] = false
 		}
 	}
 	// "I hear you, but…": a defence introduced by a contrast takes back
@@ -298,9 +317,11 @@ func (a *analysis) specificNormalize() bool {
 
 func (a *analysis) nonDefensiveness() Score {
 	attacks := a.has(actBlame, actInvalidate)
-	defended := a.has(actJustify, actMinimise)
 	owns := a.has(actOwn)
 	feels := a.has(actFeeling, actNormalize, actNotice, actUnspoken)
+	// A boundary stated without any word for the client's feelings is
+	// hiding behind it.
+	defended := a.has(actJustify, actMinimise) || (a.has(actBoundary) && !feels && !owns)
 	// An acknowledgement in the same breath as a correction ("it's hard
 	// for me to help if you don't…") does not soften it.
 	acked := false
@@ -463,6 +484,35 @@ func quotesClient(text, clientNorm string) bool {
 // bracket, so that apostrophes in "you're" and "don't" are not taken for
 // quotes.
 var quoted = regexp.MustCompile(`(?:^|[\s(])'([^']{2,40})'(?:[\s.,;:!?)-]|$)|‘([^’]{2,40})’|"([^"]{2,40})"|“([^”]{2,40})”`)
+
+var bareAcknowledgement = patterns(`^ (?:(?:yeah|yes|and|okay|honestly|totally|completely|really|i mean) )*i (?:totally |completely |really |can |do )?(?:get|understand|see) (?:that|it|why)?$`)
+
+// neutraliseQuotes replaces words the response quotes from the client's
+// line with a placeholder.
+func neutraliseQuotes(c clause, clientNorm string) string {
+	norm := c.norm
+	for _, q := range quoted.FindAllStringSubmatch(c.text, -1) {
+		n := strings.TrimSpace(normalize(q[1] + q[2] + q[3] + q[4]))
+		if n != "" && strings.Contains(clientNorm, " "+n+" ") {
+			norm = strings.Replace(norm, " "+n+" ", " quoted ", 1)
+		}
+	}
+	return norm
+}
+
+// sharesContent reports whether a clause uses a content word of the
+// client's line.
+func sharesContent(norm string, clientWords map[string]bool) bool {
+	for w := range contentWords(norm) {
+		if clientWords[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// mistake words mark an act as one that went wrong.
+var mistake = patterns(`(?:wrong|wrongly|careless|carelessly|badly|clumsily|too|instead|without|rather than|before you|off|again|twice|late|mistake|fluffed|messed|blew|missed|forgot|rushed|pushed|interrupted|cut|talked over|ignored|dropped|muddled|mixed)`)
 
 // shortEcho reports a clause of a few words taken from the client's line.
 func shortEcho(norm string, clientWords map[string]bool) bool {
