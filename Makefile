@@ -2,7 +2,7 @@
 GO ?= go
 GOFILES = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*')
 
-.PHONY: test build lint fuzz bench eval
+.PHONY: test build lint fuzz bench eval model
 
 # Everything CI runs: lint first, then every test.
 test: lint
@@ -26,3 +26,9 @@ bench:
 eval: build
 	@for f in grading/testdata/labelled.jsonl grading/testdata/independent.jsonl grading/testdata/external.jsonl; do \
 		./bin/repairgym grade --eval $$f; echo; done
+
+# Retrain the offline grader's model after changing its rules or the
+# labelled tune data; the tests fail while it is stale.
+model:
+	$(GO) test ./grading -run TestModelIsCurrent -train
+	$(GO) test ./cmd/repairgym -run TestGradeGolden -update

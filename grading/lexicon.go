@@ -3,6 +3,7 @@ package grading
 import (
 	"context"
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 )
@@ -18,11 +19,17 @@ import (
 // offline grader cannot read for them, and says so in its rationale.
 type Lexicon struct {
 	rubric *Rubric
+	model  *scoreModel
 }
 
 // NewLexicon returns an offline grader scoring on the given rubric.
 func NewLexicon(r *Rubric) *Lexicon {
-	return &Lexicon{rubric: r}
+	m, err := parseScoreModel(scoreModelJSON)
+	if err != nil {
+		// The model is embedded at build time and covered by tests.
+		panic(fmt.Sprintf("grading: built-in score model is invalid: %v", err))
+	}
+	return &Lexicon{rubric: r, model: m}
 }
 
 // Name identifies the grader in results.
@@ -34,17 +41,27 @@ func (g *Lexicon) Grade(_ context.Context, in Input) (Result, error) {
 		return Result{}, fmt.Errorf("grade: %w", ErrEmptyResponse)
 	}
 	a := analyse(in)
+	rules := map[string]Score{
+		Validation:       a.validation(),
+		NonDefensiveness: a.nonDefensiveness(),
+		Exploration:      a.exploration(),
+	}
+	if g.model != nil {
+		feats := modelFeatures(a, scoreInts(rules))
+		for crit, lm := range g.model.Criteria {
+			rule, ok := rules[crit]
+			if !ok {
+				continue
+			}
+			if s := clampRound(lm.predict(feats)); s != rule.Score {
+				rules[crit] = a.explainModelScore(crit, s, lm)
+			}
+		}
+	}
 	scores := map[string]Score{}
 	for _, c := range g.rubric.Criteria {
-		var s Score
-		switch c.ID {
-		case Validation:
-			s = a.validation()
-		case NonDefensiveness:
-			s = a.nonDefensiveness()
-		case Exploration:
-			s = a.exploration()
-		default:
+		s, ok := rules[c.ID]
+		if !ok {
 			continue
 		}
 		s.Score = g.rubric.Clamp(s.Score)
@@ -154,6 +171,67 @@ func analyse(in Input) *analysis {
 		}
 	}
 	return a
+}
+
+// ruleScores returns the scores the rules alone give.
+func (a *analysis) ruleScores() map[string]int {
+	return scoreInts(map[string]Score{
+		Validation:       a.validation(),
+		NonDefensiveness: a.nonDefensiveness(),
+		Exploration:      a.exploration(),
+	})
+}
+
+func scoreInts(m map[string]Score) map[string]int {
+	out := make(map[string]int, len(m))
+	for k, s := range m {
+		out[k] = s.Score
+	}
+	return out
+}
+
+func clampRound(z float64) int {
+	return min(max(int(math.Floor(z+0.5)), 0), 4)
+}
+
+// modelRationales say what each level means when the model, reading the
+// wording as a whole, settles on a score the rules did not.
+var modelRationales = map[string][5]string{
+	Validation: {
+		"Read as a whole, the response does not engage with what the client said, or argues with it.",
+		"Read as a whole, the response acknowledges the client only in a generic way, or takes the acknowledgement back.",
+		"Read as a whole, the response names what happened or what the client feels, without saying why it makes sense.",
+		"Read as a whole, the response conveys that the client's reaction makes sense.",
+		"Read as a whole, the response conveys that the reaction makes sense and what it meant to the client.",
+	},
+	NonDefensiveness: {
+		"Read as a whole, the main message defends, justifies or corrects.",
+		"Read as a whole, the response acknowledges, but explanation or justification carries the weight.",
+		"Read as a whole, there is no defence, but no engagement with the therapist's part either.",
+		"Read as a whole, the response stays open and takes up the therapist's part.",
+		"Read as a whole, the response stays open and actively welcomes more criticism.",
+	},
+}
+
+// explainModelScore gives the model's score with the clauses that moved it
+// most in its direction as evidence.
+func (a *analysis) explainModelScore(crit string, score int, lm *linearModel) Score {
+	rule := a.ruleScores()[crit]
+	sign := 1.0
+	if score < rule {
+		sign = -1
+	}
+	best, bestW := -1, 0.0
+	for i, c := range a.clauses {
+		if w := sign * lm.clauseWeight(c); w > bestW {
+			best, bestW = i, w
+		}
+	}
+	ev := []string{}
+	if best >= 0 {
+		ev = append(ev, a.clauses[best].text)
+	}
+	return Score{Score: score, Evidence: ev, Rationale: modelRationales[crit][score]}
 }
 
 // defends reports whether clause i justifies, blames, minimises or
