@@ -67,12 +67,238 @@ func patterns(ps ...string) *regexp.Regexp {
 }
 
 // actPatterns recognise each act in a normalised clause.
-var actPatterns = func() (ps [actCount]*regexp.Regexp) {
+var actPatterns = func() (ps [actCount]*matcher) {
 	for a, src := range actSources {
-		ps[a] = patterns(src...)
+		ps[a] = newMatcher(src)
 	}
 	return ps
 }()
+
+// A matcher tries a list of patterns one at a time, skipping those whose
+// literal words the text lacks. One regular expression holding hundreds of
+// alternatives is many times slower to run.
+type matcher struct {
+	pats []literalPattern
+}
+
+type literalPattern struct {
+	re   *regexp.Regexp
+	must []string // words that must occur for re to match
+	// first holds the words a match can start with, each preceded by a
+	// space; nil when they cannot be told from the source.
+	first []string
+	// anchored is re anchored at the start of the text, to be tried only
+	// where one of the first words occurs.
+	anchored *regexp.Regexp
+}
+
+func newMatcher(srcs []string) *matcher {
+	m := &matcher{}
+	for _, src := range srcs {
+		p := literalPattern{re: patterns(src), must: literalWords(src), first: firstWords(src)}
+		if p.first != nil {
+			p.anchored = regexp.MustCompile(`^\s` + strings.TrimPrefix(p.re.String(), `(?:^|\s)`))
+		}
+		m.pats = append(m.pats, p)
+	}
+	return m
+}
+
+// firstWords returns the words a pattern's match must start with: its
+// leading word, or each alternative of a leading group.
+func firstWords(src string) []string {
+	if strings.HasPrefix(src, "^") || strings.Contains(stripGroups(src), "|") {
+		return nil
+	}
+	lead := func(alt string) (string, bool) {
+		n := 0
+		for n < len(alt) && 'a' <= alt[n] && alt[n] <= 'z' {
+			n++
+		}
+		if n == 0 || (n < len(alt) && strings.ContainsRune("?*{", rune(alt[n]))) {
+			// Nothing to go on, or the last letter is optional.
+			return "", false
+		}
+		return " " + alt[:n], true
+	}
+	if !strings.HasPrefix(src, "(?:") {
+		if w, ok := lead(src); ok && !strings.HasPrefix(src[len(w)-1:], "?") {
+			return []string{w}
+		}
+		return nil
+	}
+	// Find the leading group's end; an optional group tells nothing.
+	depth, end := 0, -1
+	for i := 0; i < len(src); i++ {
+		if src[i] == '(' {
+			depth++
+		} else if src[i] == ')' {
+			depth--
+			if depth == 0 {
+				end = i
+				break
+			}
+		}
+	}
+	if end < 0 || (end+1 < len(src) && strings.ContainsRune("?*{", rune(src[end+1]))) {
+		return nil
+	}
+	inner := src[3:end]
+	var alts []string
+	depth, start := 0, 0
+	for i := 0; i < len(inner); i++ {
+		switch inner[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case '|':
+			if depth == 0 {
+				alts = append(alts, inner[start:i])
+				start = i + 1
+			}
+		}
+	}
+	alts = append(alts, inner[start:])
+	var words []string
+	for _, a := range alts {
+		w, ok := lead(a)
+		if !ok {
+			return nil
+		}
+		words = append(words, w)
+	}
+	return words
+}
+
+// MatchString reports whether any pattern matches the normalised text.
+func (m *matcher) MatchString(norm string) bool {
+	for _, p := range m.pats {
+		if p.matches(norm) {
+			return true
+		}
+	}
+	return false
+}
+
+// FindString returns the text of the first match, or "".
+func (m *matcher) FindString(norm string) string {
+	for _, p := range m.pats {
+		if p.mayMatch(norm) {
+			if s := p.re.FindString(norm); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+func (p literalPattern) mayMatch(norm string) bool {
+	for _, w := range p.must {
+		if !strings.Contains(norm, w) {
+			return false
+		}
+	}
+	if p.first == nil {
+		return true
+	}
+	for _, w := range p.first {
+		if strings.Contains(norm, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p literalPattern) matches(norm string) bool {
+	if !p.mayMatch(norm) {
+		return false
+	}
+	if p.anchored == nil {
+		return p.re.MatchString(norm)
+	}
+	// Try the pattern only where it could start.
+	for _, w := range p.first {
+		for off := 0; ; {
+			i := strings.Index(norm[off:], w)
+			if i < 0 {
+				break
+			}
+			if p.anchored.MatchString(norm[off+i:]) {
+				return true
+			}
+			off += i + 1
+		}
+	}
+	return false
+}
+
+// literalWords returns the words of a pattern source that stand outside
+// any group or class and carry no operator, which every match contains.
+func literalWords(src string) []string {
+	var words []string
+	depth := 0
+	var cur strings.Builder
+	flush := func(ok bool) {
+		if ok && cur.Len() >= 3 {
+			words = append(words, cur.String())
+		}
+		cur.Reset()
+	}
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case c == '(' || c == '[':
+			flush(false)
+			depth++
+		case c == ')' || c == ']':
+			flush(false)
+			depth--
+			// A quantifier after a group makes nothing before it certain,
+			// but words already collected are outside it.
+		case depth == 0 && 'a' <= c && c <= 'z':
+			cur.WriteByte(c)
+		case depth == 0 && c == ' ':
+			// A word followed by a quantifier is optional.
+			flush(i+1 >= len(src) || !strings.ContainsRune("?*{", rune(src[i+1])))
+		default:
+			// Operators or escapes touch the word: not a plain literal.
+			if cur.Len() > 0 {
+				cur.Reset()
+			}
+			if c == '\\' {
+				i++
+			}
+		}
+	}
+	if depth == 0 {
+		flush(true)
+	}
+	// A top-level alternation means no single word is required.
+	if strings.Contains(stripGroups(src), "|") {
+		return nil
+	}
+	return words
+}
+
+// stripGroups removes parenthesised groups from a pattern source.
+func stripGroups(src string) string {
+	var b strings.Builder
+	depth := 0
+	for i := 0; i < len(src); i++ {
+		switch src[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		default:
+			if depth == 0 {
+				b.WriteByte(src[i])
+			}
+		}
+	}
+	return b.String()
+}
 
 // actSources are the shapes of each act, as patterns. Order within a list
 // does not matter; a clause may do several things.

@@ -53,7 +53,10 @@ func (g *Lexicon) Grade(_ context.Context, in Input) (Result, error) {
 			if !ok {
 				continue
 			}
-			if s := clampRound(lm.predict(feats)); s != rule.Score {
+			// The model may not overrule what the acts make plain: a
+			// response that owns its part without defending it is open.
+			lo, hi := a.modelBounds(crit)
+			if s := min(max(clampRound(lm.predict(feats)), lo), hi); s != rule.Score {
 				rules[crit] = a.explainModelScore(crit, s, lm)
 			}
 		}
@@ -211,6 +214,23 @@ var modelRationales = map[string][5]string{
 		"Read as a whole, the response stays open and takes up the therapist's part.",
 		"Read as a whole, the response stays open and actively welcomes more criticism.",
 	},
+}
+
+// modelBounds are the scores the acts found leave open to the model.
+func (a *analysis) modelBounds(crit string) (lo, hi int) {
+	lo, hi = 0, 4
+	switch crit {
+	case NonDefensiveness:
+		defends := a.has(actJustify, actBlame, actMinimise, actInvalidate)
+		if a.has(actOwn) && !defends && !a.has(actRedirect, actAppease) {
+			lo = 3
+		}
+	case Validation:
+		if a.reflects() && a.standing(actNormalize) && !a.has(actJustify, actBlame, actMinimise, actInvalidate) {
+			lo = 3
+		}
+	}
+	return lo, hi
 }
 
 // explainModelScore gives the model's score with the clauses that moved it
