@@ -152,6 +152,19 @@ type Summary struct {
 	// overall score; nil without responses.
 	Strongest *Moment `json:"strongest,omitempty"`
 	Weakest   *Moment `json:"weakest,omitempty"`
+	// Flags counts the trainee's rupture flags and how many were right.
+	Flags   int `json:"flags"`
+	Flagged int `json:"flags_correct"`
+}
+
+// A Flag is the trainee marking a client line as a rupture, to practise
+// noticing one.
+type Flag struct {
+	Turn        int       `json:"turn"`
+	RuptureType string    `json:"rupture_type"`
+	Marker      string    `json:"marker,omitempty"`
+	Correct     bool      `json:"correct"`
+	At          time.Time `json:"at"`
 }
 
 // A Moment is one exchange singled out for the debrief.
@@ -182,6 +195,7 @@ type State struct {
 	// Retracted holds answers taken back from the line now awaiting an
 	// answer; the next answer carries them as its attempts.
 	Retracted []Attempt `json:"retracted,omitempty"`
+	Flags     []Flag    `json:"flags,omitempty"`
 	Summary   *Summary  `json:"summary,omitempty"`
 	Started   time.Time `json:"started"`
 	Updated   time.Time `json:"updated"`
@@ -196,6 +210,7 @@ func (st State) Clone() State {
 		c.Turns[i] = t.clone()
 	}
 	c.Retracted = cloneAttempts(st.Retracted)
+	c.Flags = append([]Flag(nil), st.Flags...)
 	if st.Summary != nil {
 		s := *st.Summary
 		s.Means = cloneMap(st.Summary.Means)

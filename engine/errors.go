@@ -8,23 +8,33 @@ import (
 // Error codes. Transports map them to their own: an HTTP status, a
 // WebSocket error frame.
 const (
-	EINVALID    = "invalid"     // the request is malformed: empty or overlong text, unknown mode
-	EWRONGTURN  = "wrong_turn"  // the turn number is not the one awaiting an answer
-	EDUPLICATE  = "duplicate"   // the turn was already answered: a safe resend
-	EENDED      = "ended"       // the session has ended
-	ENOTALLOWED = "not_allowed" // the mode or state forbids it, such as retry in assessment
-	ENOTFOUND   = "not_found"
-	ECONFLICT   = "conflict" // someone else changed the session first
-	EINTERNAL   = "internal"
+	EINVALID     = "invalid"     // the request is malformed: empty or overlong text, unknown mode
+	EWRONGTURN   = "wrong_turn"  // the turn number is not the one awaiting an answer
+	EDUPLICATE   = "duplicate"   // the turn was already answered: a safe resend
+	EENDED       = "ended"       // the session has ended
+	ENOTALLOWED  = "not_allowed" // the mode or state forbids it, such as retry in assessment
+	ENOTFOUND    = "not_found"
+	ECONFLICT    = "conflict"    // someone else changed the session first
+	EUNAVAILABLE = "unavailable" // the store could not save: try again
+	EINTERNAL    = "internal"
 )
 
-// Error is an error whose message is fit to show a trainee.
+// Error is an error whose message is fit to show a trainee. Err, if set,
+// is the underlying cause, for logs only.
 type Error struct {
 	Code    string
 	Message string
+	Err     error
 }
 
-func (e *Error) Error() string { return e.Message }
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Message + ": " + e.Err.Error()
+	}
+	return e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf returns an *Error with the given code.
 func Errorf(code, format string, args ...any) *Error {

@@ -329,6 +329,35 @@ func (s *Session) Retry(n int) error {
 	return nil
 }
 
+// Flag records the trainee marking client turn n as a rupture of the given
+// type. A flag is right when the type is the scenario's rupture type; a
+// second flag of the same turn replaces the first.
+//
+// Errors: EINVALID for an unknown type, EWRONGTURN if turn n is not a
+// client line, EENDED after the end.
+func (s *Session) Flag(n int, ruptureType, marker string) (Flag, error) {
+	if s.st.Status == Ended {
+		return Flag{}, Errorf(EENDED, "this session has ended")
+	}
+	if ruptureType != scenarios.Withdrawal && ruptureType != scenarios.Confrontation {
+		return Flag{}, Errorf(EINVALID, "rupture_type must be %q or %q", scenarios.Withdrawal, scenarios.Confrontation)
+	}
+	if n < 1 || n > len(s.st.Turns) || s.st.Turns[n-1].Speaker != Client {
+		return Flag{}, Errorf(EWRONGTURN, "turn %d is not a client line", n)
+	}
+	f := Flag{Turn: n, RuptureType: ruptureType, Marker: strings.TrimSpace(marker),
+		Correct: ruptureType == s.scn.Rupture.Type, At: s.now()}
+	flags := s.st.Flags[:0:0]
+	for _, old := range s.st.Flags {
+		if old.Turn != n {
+			flags = append(flags, old)
+		}
+	}
+	s.st.Flags = append(flags, f)
+	s.st.Updated = f.At
+	return f, nil
+}
+
 // Pause marks the session paused; the next response resumes it.
 func (s *Session) Pause() error {
 	if s.st.Status == Ended {
@@ -437,6 +466,12 @@ func (s *Session) summarize() Summary {
 		}
 	}
 	sum.Retries += len(s.st.Retracted)
+	for _, f := range s.st.Flags {
+		sum.Flags++
+		if f.Correct {
+			sum.Flagged++
+		}
+	}
 	if sum.Responses > 0 {
 		for id, total := range totals {
 			sum.Means[id] = float64(total) / float64(sum.Responses)

@@ -656,3 +656,41 @@ func TestNewRejectsUnknownMode(t *testing.T) {
 		t.Errorf("New with mode exam: %v", err)
 	}
 }
+
+func TestFlag(t *testing.T) {
+	s := mustScenario(t, "late-again") // a confrontation
+	g := &fixedGrader{rubric: grading.DefaultRubric(), queue: []scores{{4, 4, 4}, {4, 4, 4}}}
+	sess, _ := engine.New("s", s, engine.Practice, 1, engine.Config{Grader: g})
+	sess.Start(context.Background(), nil)
+	tests := []struct {
+		turn        int
+		rupture     string
+		code        string
+		wantCorrect bool
+	}{
+		{1, "confrontation", "", true},
+		{1, "withdrawal", "", false}, // replaces the first
+		{2, "confrontation", engine.EWRONGTURN, false},
+		{0, "confrontation", engine.EWRONGTURN, false},
+		{1, "anger", engine.EINVALID, false},
+	}
+	for _, tt := range tests {
+		f, err := sess.Flag(tt.turn, tt.rupture, "complaint about the therapist")
+		if engine.ErrorCode(err) != tt.code {
+			t.Errorf("Flag(%d, %s): %v, want %q", tt.turn, tt.rupture, err, tt.code)
+		}
+		if err == nil && f.Correct != tt.wantCorrect {
+			t.Errorf("Flag(%d, %s) correct = %v", tt.turn, tt.rupture, f.Correct)
+		}
+	}
+	if flags := sess.State().Flags; len(flags) != 1 || flags[0].RuptureType != "withdrawal" {
+		t.Fatalf("flags = %+v, want the replacing one only", flags)
+	}
+	sess.Flag(1, "confrontation", "")
+	sess.Respond(context.Background(), 1, "I was late.", nil)
+	sess.Respond(context.Background(), 3, "It makes sense.", nil)
+	sum := sess.State().Summary
+	if sum == nil || sum.Flags != 1 || sum.Flagged != 1 {
+		t.Errorf("summary flags = %+v", sum)
+	}
+}

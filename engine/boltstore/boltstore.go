@@ -1,0 +1,387 @@
+// Package boltstore is the embedded store: one bbolt file in a data folder,
+// nothing to install. Writes of sessions go through bbolt's batching, so
+// that many sessions' turns share one durable commit.
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/repairgym/repairgym/engine"
+)
+
+var _ engine.Store = (*Store)(nil)
+
+var (
+	bucketUsers     = []byte("users")
+	bucketUsernames = []byte("usernames")
+	bucketTokens    = []byte("tokens")
+	bucketSessions  = []byte("sessions")
+	bucketReviews   = []byte("reviews")
+	bucketScenarios = []byte("scenarios")
+)
+
+// Store is an engine.Store in a bbolt file.
+type Store struct {
+	db  *bolt.DB
+	now func() time.Time
+}
+
+// FileName is the store's file inside the data folder.
+const FileName = "repairgym.db"
+
+// Open opens (or creates) the store in dir. bbolt locks the file: a second
+// process gets an error after a second rather than waiting for ever.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("open store %s: another repairgym is using it", path)
+		}
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	// Turns from many sessions arriving together share a commit; a turn
+	// waits at most this long for company.
+	db.MaxBatchDelay = 2 * time.Millisecond
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketUsers, bucketUsernames, bucketTokens, bucketSessions, bucketReviews, bucketScenarios} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return &Store{db: db, now: time.Now}, nil
+}
+
+// Close closes the file; in-flight batches are committed first.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks that the file can be read.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketSessions) == nil {
+			return errors.New("store is not initialised")
+		}
+		return nil
+	})
+}
+
+func notFound(what, id string) error {
+	return engine.Errorf(engine.ENOTFOUND, "%s %q not found", what, id)
+}
+
+func get[T any](tx *bolt.Tx, bucket, key []byte) (T, bool, error) {
+	var v T
+	data := tx.Bucket(bucket).Get(key)
+	if data == nil {
+		return v, false, nil
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return v, false, fmt.Errorf("decode %s %q: %w", bucket, key, err)
+	}
+	return v, true, nil
+}
+
+func put(tx *bolt.Tx, bucket, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucket).Put(key, data)
+}
+
+// storedUser keeps the password hash, which User hides from JSON.
+type storedUser struct {
+	engine.User
+	PasswordHash []byte `json:"password_hash"`
+}
+
+func (u storedUser) user() engine.User {
+	out := u.User
+	out.PasswordHash = u.PasswordHash
+	return out
+}
+
+func (s *Store) CreateUser(ctx context.Context, u engine.User) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketUsers).Get([]byte(u.ID)) != nil {
+			return engine.Errorf(engine.ECONFLICT, "user %q exists", u.ID)
+		}
+		if tx.Bucket(bucketUsernames).Get([]byte(u.Username)) != nil {
+			return engine.Errorf(engine.ECONFLICT, "username %q is taken", u.Username)
+		}
+		if err := tx.Bucket(bucketUsernames).Put([]byte(u.Username), []byte(u.ID)); err != nil {
+			return err
+		}
+		return put(tx, bucketUsers, []byte(u.ID), storedUser{User: u, PasswordHash: u.PasswordHash})
+	})
+}
+
+func (s *Store) UserByID(ctx context.Context, id string) (engine.User, error) {
+	var u storedUser
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v, ok, err := get[storedUser](tx, bucketUsers, []byte(id))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notFound("user", id)
+		}
+		u = v
+		return nil
+	})
+	return u.user(), err
+}
+
+func (s *Store) UserByName(ctx context.Context, username string) (engine.User, error) {
+	var u storedUser
+	err := s.db.View(func(tx *bolt.Tx) error {
+		id := tx.Bucket(bucketUsernames).Get([]byte(username))
+		if id == nil {
+			return notFound("user", username)
+		}
+		v, ok, err := get[storedUser](tx, bucketUsers, id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notFound("user", username)
+		}
+		u = v
+		return nil
+	})
+	return u.user(), err
+}
+
+func (s *Store) Users(ctx context.Context, cohort string) ([]engine.User, error) {
+	var out []engine.User
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketUsers).ForEach(func(_, data []byte) error {
+			var u storedUser
+			if err := json.Unmarshal(data, &u); err != nil {
+				return err
+			}
+			if cohort == "" || u.Cohort == cohort {
+				out = append(out, u.user())
+			}
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Username < out[j].Username })
+	return out, err
+}
+
+func (s *Store) SaveToken(ctx context.Context, t engine.Token) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		return put(tx, bucketTokens, []byte(t.Hash), t)
+	})
+}
+
+func (s *Store) TokenByHash(ctx context.Context, hash string) (engine.Token, error) {
+	var t engine.Token
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v, ok, err := get[engine.Token](tx, bucketTokens, []byte(hash))
+		if err != nil {
+			return err
+		}
+		if !ok || !v.Expires.After(s.now()) {
+			return engine.Errorf(engine.ENOTFOUND, "token not found")
+		}
+		t = v
+		return nil
+	})
+	return t, err
+}
+
+func (s *Store) DeleteToken(ctx context.Context, hash string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketTokens).Delete([]byte(hash))
+	})
+}
+
+func (s *Store) CreateSession(ctx context.Context, rec engine.SessionRecord) error {
+	rec.Version = 1
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketSessions).Get([]byte(rec.State.ID)) != nil {
+			return engine.Errorf(engine.ECONFLICT, "session %q exists", rec.State.ID)
+		}
+		return put(tx, bucketSessions, []byte(rec.State.ID), rec)
+	})
+}
+
+func (s *Store) SessionByID(ctx context.Context, id string) (engine.SessionRecord, error) {
+	var rec engine.SessionRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v, ok, err := get[engine.SessionRecord](tx, bucketSessions, []byte(id))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notFound("session", id)
+		}
+		rec = v
+		return nil
+	})
+	return rec, err
+}
+
+// SaveSession commits through Batch, which may run the function more than
+// once; the version check makes a second run of a committed save fail
+// rather than apply twice.
+func (s *Store) SaveSession(ctx context.Context, rec engine.SessionRecord) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	expect := rec.Version
+	rec.Version = expect + 1
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		cur, ok, err := get[engine.SessionRecord](tx, bucketSessions, []byte(rec.State.ID))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notFound("session", rec.State.ID)
+		}
+		if cur.Version != expect {
+			return engine.Errorf(engine.ECONFLICT, "session %q changed since it was read (version %d, not %d)", rec.State.ID, cur.Version, expect)
+		}
+		return put(tx, bucketSessions, []byte(rec.State.ID), rec)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return rec.Version, nil
+}
+
+func (s *Store) Sessions(ctx context.Context, f engine.SessionFilter) ([]engine.SessionRecord, error) {
+	var out []engine.SessionRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketSessions).ForEach(func(_, data []byte) error {
+			var rec engine.SessionRecord
+			if err := json.Unmarshal(data, &rec); err != nil {
+				return err
+			}
+			if f.Matches(rec) {
+				out = append(out, rec)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].State.Started.Equal(out[j].State.Started) {
+			return out[i].State.Started.After(out[j].State.Started)
+		}
+		return out[i].State.ID < out[j].State.ID
+	})
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
+	return out, nil
+}
+
+func reviewKey(sessionID string, at time.Time, id string) []byte {
+	return []byte(fmt.Sprintf("%s\x00%020d\x00%s", sessionID, at.UnixNano(), id))
+}
+
+func (s *Store) AddReview(ctx context.Context, r engine.Review) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketSessions).Get([]byte(r.SessionID)) == nil {
+			return notFound("session", r.SessionID)
+		}
+		return put(tx, bucketReviews, reviewKey(r.SessionID, r.At, r.ID), r)
+	})
+}
+
+func (s *Store) Reviews(ctx context.Context, sessionID string) ([]engine.Review, error) {
+	var out []engine.Review
+	prefix := []byte(sessionID + "\x00")
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketReviews).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			var r engine.Review
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func scenarioKey(id string, version int) []byte {
+	return []byte(fmt.Sprintf("%s\x00%010d", id, version))
+}
+
+func (s *Store) SaveScenario(ctx context.Context, v engine.ScenarioVersion) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		key := scenarioKey(v.ID, v.Version)
+		if tx.Bucket(bucketScenarios).Get(key) != nil {
+			return engine.Errorf(engine.ECONFLICT, "scenario %q version %d exists", v.ID, v.Version)
+		}
+		return put(tx, bucketScenarios, key, v)
+	})
+}
+
+func (s *Store) ScenarioVersions(ctx context.Context, id string) ([]engine.ScenarioVersion, error) {
+	var out []engine.ScenarioVersion
+	prefix := []byte(id + "\x00")
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketScenarios).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			var sv engine.ScenarioVersion
+			if err := json.Unmarshal(v, &sv); err != nil {
+				return err
+			}
+			out = append(out, sv)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (s *Store) LatestScenarios(ctx context.Context) ([]engine.ScenarioVersion, error) {
+	latest := map[string]engine.ScenarioVersion{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketScenarios).ForEach(func(_, data []byte) error {
+			var sv engine.ScenarioVersion
+			if err := json.Unmarshal(data, &sv); err != nil {
+				return err
+			}
+			if cur, ok := latest[sv.ID]; !ok || sv.Version > cur.Version {
+				latest[sv.ID] = sv
+			}
+			return nil
+		})
+	})
+	out := make([]engine.ScenarioVersion, 0, len(latest))
+	for _, sv := range latest {
+		out = append(out, sv)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, err
+}

@@ -1,0 +1,328 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/repairgym/repairgym/grading"
+	"github.com/repairgym/repairgym/scenarios"
+)
+
+// A Gym runs many trainees' sessions. It serialises the changes to each
+// session, saves every change before returning it, and keeps the sessions
+// in use in memory. Transports call it; it knows nothing of them.
+type Gym struct {
+	store   Store
+	catalog *scenarios.Catalog
+	grader  Grader
+	rubric  *grading.Rubric
+	voices  map[string]Voice
+	now     func() time.Time
+
+	mu   sync.Mutex
+	live map[string]*live
+}
+
+// live is a session in memory, with the lock that serialises its changes.
+type live struct {
+	mu       sync.Mutex
+	sess     *Session
+	rec      SessionRecord // the last saved record; its State is stale
+	lastUsed time.Time
+}
+
+// GymConfig holds a Gym's dependencies.
+type GymConfig struct {
+	Store   Store
+	Catalog *scenarios.Catalog
+	Grader  Grader
+	Rubric  *grading.Rubric
+	// Voices maps a persona kind ("scripted", "llm") to its voice. The
+	// scripted voice is always there.
+	Voices map[string]Voice
+	Now    func() time.Time
+}
+
+// NewGym returns a Gym.
+func NewGym(cfg GymConfig) *Gym {
+	g := &Gym{
+		store: cfg.Store, catalog: cfg.Catalog, grader: cfg.Grader, rubric: cfg.Rubric,
+		voices: map[string]Voice{Scripted{}.Name(): Scripted{}}, now: cfg.Now, live: map[string]*live{},
+	}
+	for k, v := range cfg.Voices {
+		g.voices[k] = v
+	}
+	if g.now == nil {
+		g.now = time.Now
+	}
+	if g.rubric == nil {
+		g.rubric = grading.DefaultRubric()
+	}
+	return g
+}
+
+// NewID returns a random identifier for a session, user or review.
+func NewID() string {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return hex.EncodeToString(b[:])
+}
+
+func newSeed() int64 {
+	var b [8]byte
+	rand.Read(b[:])
+	return int64(binary.LittleEndian.Uint64(b[:]) >> 1)
+}
+
+func (g *Gym) config(persona string) Config {
+	return Config{Voice: g.voices[persona], Grader: g.grader, Rubric: g.rubric, Now: g.now}
+}
+
+// Start begins a session of the latest version of a scenario for a
+// trainee, speaks the opening line and saves it.
+//
+// Errors: ENOTFOUND for an unknown scenario; EINVALID for an unknown mode
+// or persona.
+func (g *Gym) Start(ctx context.Context, trainee User, scenarioID, persona, mode string) (SessionRecord, error) {
+	scn, ok := g.catalog.Latest(scenarioID)
+	if !ok {
+		return SessionRecord{}, Errorf(ENOTFOUND, "scenario %q not found", scenarioID)
+	}
+	if _, ok := g.voices[persona]; !ok {
+		return SessionRecord{}, Errorf(EINVALID, "persona %q is not available on this server", persona)
+	}
+	sess, err := New(NewID(), scn, mode, newSeed(), g.config(persona))
+	if err != nil {
+		return SessionRecord{}, err
+	}
+	if _, err := sess.Start(ctx, nil); err != nil {
+		return SessionRecord{}, err
+	}
+	rec := SessionRecord{State: sess.State(), Trainee: trainee.ID, Cohort: trainee.Cohort, Persona: persona}
+	if err := g.store.CreateSession(ctx, rec); err != nil {
+		return SessionRecord{}, fmt.Errorf("start session: %w", err)
+	}
+	rec.Version = 1
+	g.mu.Lock()
+	g.live[rec.State.ID] = &live{sess: sess, rec: rec, lastUsed: g.now()}
+	g.mu.Unlock()
+	return rec, nil
+}
+
+// Record returns a session's record as last saved.
+func (g *Gym) Record(ctx context.Context, id string) (SessionRecord, error) {
+	g.mu.Lock()
+	l := g.live[id]
+	g.mu.Unlock()
+	if l != nil {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		rec := l.rec
+		rec.State = l.sess.State()
+		return rec, nil
+	}
+	return g.store.SessionByID(ctx, id)
+}
+
+// load returns the live session, loading it from the store if needed.
+func (g *Gym) load(ctx context.Context, id string) (*live, error) {
+	g.mu.Lock()
+	l := g.live[id]
+	g.mu.Unlock()
+	if l != nil {
+		return l, nil
+	}
+	rec, err := g.store.SessionByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	scn, ok := g.catalog.Version(rec.State.ScenarioID, rec.State.ScenarioVersion)
+	if !ok {
+		return nil, Errorf(ENOTFOUND, "scenario %q version %d is no longer available", rec.State.ScenarioID, rec.State.ScenarioVersion)
+	}
+	persona := rec.Persona
+	if _, ok := g.voices[persona]; !ok {
+		persona = Scripted{}.Name()
+	}
+	sess, err := Restore(rec.State, scn, g.config(persona))
+	if err != nil {
+		return nil, err
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if existing := g.live[id]; existing != nil {
+		return existing, nil // loaded meanwhile by another caller
+	}
+	l = &live{sess: sess, rec: rec, lastUsed: g.now()}
+	g.live[id] = l
+	return l, nil
+}
+
+// change applies fn to a session under its lock and saves the result. If
+// fn or the save fails the session is left as it was, in memory and in the
+// store: nothing is half-written.
+func (g *Gym) change(ctx context.Context, id string, fn func(*Session) error) (SessionRecord, error) {
+	l, err := g.load(ctx, id)
+	if err != nil {
+		return SessionRecord{}, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	before := l.sess.State()
+	if err := fn(l.sess); err != nil {
+		l.rollback(before, g)
+		return SessionRecord{}, err
+	}
+	rec := l.rec
+	rec.State = l.sess.State()
+	v, err := g.store.SaveSession(ctx, rec)
+	if err != nil {
+		l.rollback(before, g)
+		if ErrorCode(err) == ECONFLICT {
+			// Another server changed it: forget our copy and reload
+			// next time.
+			g.forget(id, l)
+			return SessionRecord{}, Errorf(ECONFLICT, "this session was changed elsewhere; reload it")
+		}
+		return SessionRecord{}, &Error{Code: EUNAVAILABLE, Message: "not saved, try again", Err: err}
+	}
+	rec.Version = v
+	l.rec = rec
+	l.lastUsed = g.now()
+	return rec, nil
+}
+
+// rollback restores the session to the state before a failed change.
+func (l *live) rollback(before State, g *Gym) {
+	if sess, err := Restore(before, l.sess.Scenario(), Config{Voice: l.sess.voice, Grader: g.grader, Rubric: g.rubric, Now: g.now}); err == nil {
+		l.sess = sess
+	}
+}
+
+func (g *Gym) forget(id string, l *live) {
+	g.mu.Lock()
+	if g.live[id] == l {
+		delete(g.live, id)
+	}
+	g.mu.Unlock()
+}
+
+// Respond answers client turn n of a session; see Session.Respond. The
+// returned step has been saved.
+func (g *Gym) Respond(ctx context.Context, id string, n int, text string, deltas func(string)) (Step, SessionRecord, error) {
+	var step Step
+	rec, err := g.change(ctx, id, func(s *Session) error {
+		var err error
+		step, err = s.Respond(ctx, n, text, deltas)
+		return err
+	})
+	return step, rec, err
+}
+
+// Retry takes back the answer to client turn n; see Session.Retry.
+func (g *Gym) Retry(ctx context.Context, id string, n int) (SessionRecord, error) {
+	return g.change(ctx, id, func(s *Session) error { return s.Retry(n) })
+}
+
+// Flag records a rupture flag; see Session.Flag.
+func (g *Gym) Flag(ctx context.Context, id string, n int, ruptureType, marker string) (Flag, SessionRecord, error) {
+	var f Flag
+	rec, err := g.change(ctx, id, func(s *Session) error {
+		var err error
+		f, err = s.Flag(n, ruptureType, marker)
+		return err
+	})
+	return f, rec, err
+}
+
+// Pause pauses a session.
+func (g *Gym) Pause(ctx context.Context, id string) (SessionRecord, error) {
+	return g.change(ctx, id, func(s *Session) error { return s.Pause() })
+}
+
+// Abandon ends a session unfinished.
+func (g *Gym) Abandon(ctx context.Context, id string) (SessionRecord, error) {
+	return g.change(ctx, id, func(s *Session) error {
+		s.Abandon()
+		return nil
+	})
+}
+
+// Feedback returns the feedback on every response of a session.
+func (g *Gym) Feedback(ctx context.Context, id string) ([]Feedback, error) {
+	l, err := g.load(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.sess.Feedback(), nil
+}
+
+// AbandonIdle ends every unfinished session untouched since before, and
+// returns how many it ended.
+func (g *Gym) AbandonIdle(ctx context.Context, before time.Time) (int, error) {
+	n := 0
+	for _, status := range []string{Active, Paused} {
+		recs, err := g.store.Sessions(ctx, SessionFilter{Status: status})
+		if err != nil {
+			return n, err
+		}
+		for _, rec := range recs {
+			if !rec.State.Updated.Before(before) {
+				continue
+			}
+			// The record may be stale if the session is in memory;
+			// check again under its lock.
+			_, err := g.change(ctx, rec.State.ID, func(s *Session) error {
+				if s.st.Status == Ended || !s.st.Updated.Before(before) {
+					return errUnchanged
+				}
+				s.Abandon()
+				return nil
+			})
+			switch {
+			case err == nil:
+				n++
+			case err == errUnchanged:
+			default:
+				return n, err
+			}
+		}
+	}
+	return n, nil
+}
+
+var errUnchanged = Errorf(ECONFLICT, "unchanged")
+
+// Evict drops from memory the sessions untouched since before; their
+// state is in the store. It returns how many it dropped.
+func (g *Gym) Evict(before time.Time) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := 0
+	for id, l := range g.live {
+		if l.mu.TryLock() {
+			if l.lastUsed.Before(before) {
+				delete(g.live, id)
+				n++
+			}
+			l.mu.Unlock()
+		}
+	}
+	return n
+}
+
+// Live returns how many sessions are in memory.
+func (g *Gym) Live() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.live)
+}

@@ -1,0 +1,180 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/repairgym/repairgym/engine"
+	"github.com/repairgym/repairgym/engine/boltstore"
+	"github.com/repairgym/repairgym/grading"
+	"github.com/repairgym/repairgym/scenarios"
+)
+
+// flakyStore fails its saves while down is set, as a store does when its
+// disk or network goes away.
+type flakyStore struct {
+	engine.Store
+	down atomic.Bool
+}
+
+func (f *flakyStore) SaveSession(ctx context.Context, rec engine.SessionRecord) (int64, error) {
+	if f.down.Load() {
+		return 0, errors.New("disk unavailable")
+	}
+	return f.Store.SaveSession(ctx, rec)
+}
+
+func newGym(t *testing.T, store engine.Store) *engine.Gym {
+	t.Helper()
+	set := library(t)
+	return engine.NewGym(engine.GymConfig{
+		Store:   store,
+		Catalog: scenarios.NewCatalog(set.Scenarios...),
+		Grader:  grading.NewLexicon(grading.DefaultRubric()),
+	})
+}
+
+func openStore(t *testing.T) engine.Store {
+	t.Helper()
+	s, err := boltstore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+var trainee = engine.User{ID: "t1", Username: "tess", Role: engine.RoleTrainee, Cohort: "c1"}
+
+func TestGymSavesEveryChange(t *testing.T) {
+	store := openStore(t)
+	g := newGym(t, store)
+	ctx := context.Background()
+	rec, err := g.Start(ctx, trainee, "late-again", "scripted", engine.Practice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := store.SessionByID(ctx, rec.State.ID)
+	if err != nil || len(stored.State.Turns) != 1 || stored.Trainee != "t1" || stored.Cohort != "c1" {
+		t.Fatalf("stored after start: %+v, %v", stored, err)
+	}
+	step, rec, err := g.Respond(ctx, rec.State.ID, 1, "You're right, I was late again. Of course you're angry. What was the wait like?", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, _ = store.SessionByID(ctx, rec.State.ID)
+	if len(stored.State.Turns) != 3 || stored.State.Turns[2].Text != step.Client.Text || stored.Version != rec.Version {
+		t.Fatalf("stored after a response: %d turns, version %d (gym says %d)", len(stored.State.Turns), stored.Version, rec.Version)
+	}
+
+	// Another process on the same data continues where this one stopped.
+	g2 := newGym(t, store)
+	if _, _, err := g2.Respond(ctx, rec.State.ID, 1, "resent", nil); engine.ErrorCode(err) != engine.EDUPLICATE {
+		t.Errorf("resend after reload: %v, want %s", err, engine.EDUPLICATE)
+	}
+	if _, _, err := g2.Respond(ctx, rec.State.ID, 3, "It makes sense it's about more than the minutes. How is it telling me this?", nil); err != nil {
+		t.Fatalf("continue after reload: %v", err)
+	}
+}
+
+func TestGymKeepsNothingHalfWritten(t *testing.T) {
+	store := &flakyStore{Store: openStore(t)}
+	g := newGym(t, store)
+	ctx := context.Background()
+	rec, _ := g.Start(ctx, trainee, "late-again", "scripted", engine.Practice)
+	before, _ := g.Record(ctx, rec.State.ID)
+
+	store.down.Store(true)
+	_, _, err := g.Respond(ctx, rec.State.ID, 1, "I was late, and that's on me.", nil)
+	if engine.ErrorCode(err) != engine.EUNAVAILABLE || engine.ErrorMessage(err) != "not saved, try again" {
+		t.Fatalf("respond while the store is down: %v", err)
+	}
+	after, _ := g.Record(ctx, rec.State.ID)
+	if len(after.State.Turns) != len(before.State.Turns) {
+		t.Fatalf("a failed save left %d turns in memory, want %d", len(after.State.Turns), len(before.State.Turns))
+	}
+	if _, err := g.Pause(ctx, rec.State.ID); engine.ErrorCode(err) != engine.EUNAVAILABLE {
+		t.Errorf("pause while down: %v", err)
+	}
+	if got, _ := g.Record(ctx, rec.State.ID); got.State.Status != engine.Active {
+		t.Errorf("a failed pause left status %s", got.State.Status)
+	}
+
+	store.down.Store(false)
+	if _, _, err := g.Respond(ctx, rec.State.ID, 1, "I was late, and that's on me.", nil); err != nil {
+		t.Fatalf("the same turn after the store came back: %v", err)
+	}
+}
+
+func TestGymConflictBetweenServers(t *testing.T) {
+	store := openStore(t)
+	a, b := newGym(t, store), newGym(t, store)
+	ctx := context.Background()
+	rec, _ := a.Start(ctx, trainee, "late-again", "scripted", engine.Practice)
+	if _, err := b.Record(ctx, rec.State.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b.Respond(ctx, rec.State.ID, 1, "warm-up", nil); err != nil {
+		t.Fatal(err) // b holds version 2 in memory now
+	}
+	// a still holds version 1: its answer to the same turn loses.
+	if _, _, err := a.Respond(ctx, rec.State.ID, 1, "It was only fifteen minutes.", nil); engine.ErrorCode(err) != engine.ECONFLICT {
+		t.Fatalf("stale server's answer: %v, want %s", err, engine.ECONFLICT)
+	}
+	// a reloads and sees b's answer.
+	if _, _, err := a.Respond(ctx, rec.State.ID, 1, "again", nil); engine.ErrorCode(err) != engine.EDUPLICATE {
+		t.Errorf("after the conflict a reloads: %v, want %s", err, engine.EDUPLICATE)
+	}
+	stored, _ := store.SessionByID(ctx, rec.State.ID)
+	if stored.State.Turns[1].Text != "warm-up" {
+		t.Errorf("stored answer %q, want b's", stored.State.Turns[1].Text)
+	}
+}
+
+func TestGymStartErrors(t *testing.T) {
+	g := newGym(t, openStore(t))
+	ctx := context.Background()
+	tests := []struct {
+		scenario, persona, mode, code string
+	}{
+		{"no-such-scenario", "scripted", engine.Practice, engine.ENOTFOUND},
+		{"late-again", "llm", engine.Practice, engine.EINVALID},
+		{"late-again", "scripted", "exam", engine.EINVALID},
+	}
+	for _, tt := range tests {
+		if _, err := g.Start(ctx, trainee, tt.scenario, tt.persona, tt.mode); engine.ErrorCode(err) != tt.code {
+			t.Errorf("Start(%s, %s, %s): %v, want %s", tt.scenario, tt.persona, tt.mode, err, tt.code)
+		}
+	}
+}
+
+func TestGymAbandonsIdleSessions(t *testing.T) {
+	store := openStore(t)
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	set := library(t)
+	g := engine.NewGym(engine.GymConfig{Store: store, Catalog: scenarios.NewCatalog(set.Scenarios...), Grader: grading.NewLexicon(grading.DefaultRubric()), Now: clock})
+	ctx := context.Background()
+	old, _ := g.Start(ctx, trainee, "late-again", "scripted", engine.Practice)
+	now = now.Add(2 * time.Hour)
+	fresh, _ := g.Start(ctx, trainee, "late-again", "scripted", engine.Practice)
+	n, err := g.AbandonIdle(ctx, now.Add(-time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("AbandonIdle = %d, %v; want 1", n, err)
+	}
+	if rec, _ := store.SessionByID(ctx, old.State.ID); rec.State.Outcome != engine.Abandoned {
+		t.Errorf("idle session: %s %q", rec.State.Status, rec.State.Outcome)
+	}
+	if rec, _ := store.SessionByID(ctx, fresh.State.ID); rec.State.Status != engine.Active {
+		t.Errorf("fresh session: %s", rec.State.Status)
+	}
+	if g.Live() != 2 || g.Evict(now.Add(time.Minute)) != 2 || g.Live() != 0 {
+		t.Errorf("eviction left %d live sessions", g.Live())
+	}
+	if _, err := g.Record(ctx, fresh.State.ID); err != nil {
+		t.Errorf("an evicted session reloads: %v", err)
+	}
+}

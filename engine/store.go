@@ -1,0 +1,134 @@
+package engine
+
+import (
+	"context"
+	"time"
+)
+
+// Roles.
+const (
+	RoleTrainee    = "trainee"
+	RoleSupervisor = "supervisor"
+	RoleAdmin      = "admin"
+)
+
+// A User is someone who logs in: a trainee who practises, a supervisor who
+// watches and reviews their cohort, or an admin.
+type User struct {
+	ID       string    `json:"id"`
+	Username string    `json:"username"`
+	Role     string    `json:"role"`
+	Cohort   string    `json:"cohort,omitempty"`
+	Created  time.Time `json:"created"`
+	// PasswordHash is a bcrypt hash; it never leaves the server.
+	PasswordHash []byte `json:"-"`
+}
+
+// A Token is a login: the hash of the secret the browser or client holds,
+// never the secret itself.
+type Token struct {
+	Hash    string    `json:"hash"`
+	UserID  string    `json:"user_id"`
+	Created time.Time `json:"created"`
+	Expires time.Time `json:"expires"`
+}
+
+// A SessionRecord is a practice session as stored: the engine's state and
+// whose it is.
+type SessionRecord struct {
+	State State `json:"state"`
+	// Trainee is the id of the user who practises; Cohort is theirs, kept
+	// here so that a supervisor's listing needs no join.
+	Trainee string `json:"trainee"`
+	Cohort  string `json:"cohort,omitempty"`
+	// Persona is the kind of voice: "scripted" or "llm".
+	Persona string `json:"persona"`
+	// Version counts saves. SaveSession accepts a save only on top of the
+	// version it was read at, so that two writers cannot both win.
+	Version int64 `json:"version"`
+}
+
+// A Review is a supervisor's rating of one trainee turn.
+type Review struct {
+	ID        string         `json:"id"`
+	SessionID string         `json:"session_id"`
+	Reviewer  string         `json:"reviewer"`
+	Turn      int            `json:"turn"`
+	Scores    map[string]int `json:"scores"`
+	Comment   string         `json:"comment,omitempty"`
+	At        time.Time      `json:"at"`
+}
+
+// A ScenarioVersion is one saved version of a scenario's YAML.
+type ScenarioVersion struct {
+	ID      string    `json:"id"`
+	Version int       `json:"version"`
+	Source  []byte    `json:"source"`
+	Author  string    `json:"author,omitempty"`
+	Saved   time.Time `json:"saved"`
+}
+
+// A SessionFilter narrows a listing of sessions; empty fields match all.
+type SessionFilter struct {
+	Trainee  string
+	Cohort   string
+	Scenario string
+	Status   string
+	// Limit caps the number returned, newest first; 0 means no limit.
+	Limit int
+}
+
+// Store keeps users, logins, sessions, reviews and scenario versions. Every
+// implementation passes the contract suite in engine/storetest.
+//
+// Methods return an *Error with ENOTFOUND for a missing record and
+// ECONFLICT for a duplicate or a stale version; any other error means the
+// store could not be reached or read.
+type Store interface {
+	// Ping reports whether the store answers.
+	Ping(ctx context.Context) error
+	Close() error
+
+	// CreateUser adds a user; ECONFLICT if the id or username is taken.
+	CreateUser(ctx context.Context, u User) error
+	UserByID(ctx context.Context, id string) (User, error)
+	UserByName(ctx context.Context, username string) (User, error)
+	// Users lists users, all of them or one cohort's, by username.
+	Users(ctx context.Context, cohort string) ([]User, error)
+
+	SaveToken(ctx context.Context, t Token) error
+	// TokenByHash returns a token; ENOTFOUND also when it has expired.
+	TokenByHash(ctx context.Context, hash string) (Token, error)
+	DeleteToken(ctx context.Context, hash string) error
+
+	// CreateSession stores a new session at version 1; ECONFLICT if the id
+	// exists.
+	CreateSession(ctx context.Context, rec SessionRecord) error
+	SessionByID(ctx context.Context, id string) (SessionRecord, error)
+	// SaveSession replaces a session's record if it is still at
+	// rec.Version, and returns the new version; ECONFLICT if it is not.
+	// When it returns nil the save is durable.
+	SaveSession(ctx context.Context, rec SessionRecord) (int64, error)
+	// Sessions lists the sessions matching f, newest first.
+	Sessions(ctx context.Context, f SessionFilter) ([]SessionRecord, error)
+
+	AddReview(ctx context.Context, r Review) error
+	// Reviews lists a session's reviews, oldest first.
+	Reviews(ctx context.Context, sessionID string) ([]Review, error)
+
+	// SaveScenario stores a scenario version; ECONFLICT if that version
+	// of that id exists.
+	SaveScenario(ctx context.Context, v ScenarioVersion) error
+	// ScenarioVersions lists one scenario's versions, oldest first.
+	ScenarioVersions(ctx context.Context, id string) ([]ScenarioVersion, error)
+	// LatestScenarios returns the newest version of every stored scenario.
+	LatestScenarios(ctx context.Context) ([]ScenarioVersion, error)
+}
+
+// Matches reports whether a record passes the filter's fields.
+func (f SessionFilter) Matches(r SessionRecord) bool {
+	return (f.Trainee == "" || r.Trainee == f.Trainee) &&
+		(f.Cohort == "" || r.Cohort == f.Cohort) &&
+		(f.Scenario == "" || r.State.ScenarioID == f.Scenario) &&
+		(f.Status == "" || r.State.Status == f.Status || r.State.Outcome == f.Status)
+}

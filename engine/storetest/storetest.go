@@ -1,0 +1,381 @@
+// Package storetest is the contract every engine.Store implementation must
+// pass. An implementation's tests call Run with a function that opens a
+// fresh, empty store.
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/repairgym/repairgym/engine"
+	"github.com/repairgym/repairgym/grading"
+)
+
+// Opener returns a new empty store, and a function that closes it and opens
+// the same data again, as a restarted server would.
+type Opener func(t *testing.T) (s engine.Store, reopen func() engine.Store)
+
+// Run runs the contract suite.
+func Run(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, Opener)
+	}{
+		{"Users", testUsers},
+		{"Tokens", testTokens},
+		{"Sessions", testSessions},
+		{"SaveSessionVersions", testSaveSessionVersions},
+		{"ConcurrentSavesOneWins", testConcurrentSaves},
+		{"ManySessionsInParallel", testParallelSessions},
+		{"SessionFilters", testSessionFilters},
+		{"Reviews", testReviews},
+		{"Scenarios", testScenarios},
+		{"SurvivesReopen", testReopen},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
+	}
+}
+
+var ctx = context.Background()
+
+func code(err error) string { return engine.ErrorCode(err) }
+
+func mustNoError(t *testing.T, err error, what string) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func testUsers(t *testing.T, open Opener) {
+	s, _ := open(t)
+	created := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	alice := engine.User{ID: "u1", Username: "alice", Role: engine.RoleTrainee, Cohort: "2026a", Created: created, PasswordHash: []byte("$2a$hash")}
+	mustNoError(t, s.CreateUser(ctx, alice), "create alice")
+	if err := s.CreateUser(ctx, engine.User{ID: "u2", Username: "alice", Role: engine.RoleTrainee}); code(err) != engine.ECONFLICT {
+		t.Errorf("duplicate username: %v, want %s", err, engine.ECONFLICT)
+	}
+	if err := s.CreateUser(ctx, engine.User{ID: "u1", Username: "other", Role: engine.RoleTrainee}); code(err) != engine.ECONFLICT {
+		t.Errorf("duplicate id: %v, want %s", err, engine.ECONFLICT)
+	}
+	mustNoError(t, s.CreateUser(ctx, engine.User{ID: "u3", Username: "bea", Role: engine.RoleSupervisor, Cohort: "2026a"}), "create bea")
+	mustNoError(t, s.CreateUser(ctx, engine.User{ID: "u4", Username: "cal", Role: engine.RoleTrainee, Cohort: "2026b"}), "create cal")
+
+	got, err := s.UserByID(ctx, "u1")
+	mustNoError(t, err, "user by id")
+	if got.Username != "alice" || got.Role != engine.RoleTrainee || got.Cohort != "2026a" || string(got.PasswordHash) != "$2a$hash" || !got.Created.Equal(created) {
+		t.Errorf("UserByID = %+v", got)
+	}
+	got, err = s.UserByName(ctx, "alice")
+	if err != nil || got.ID != "u1" {
+		t.Errorf("UserByName = %+v, %v", got, err)
+	}
+	if _, err := s.UserByName(ctx, "nobody"); code(err) != engine.ENOTFOUND {
+		t.Errorf("unknown username: %v", err)
+	}
+	if _, err := s.UserByID(ctx, "u9"); code(err) != engine.ENOTFOUND {
+		t.Errorf("unknown id: %v", err)
+	}
+	all, err := s.Users(ctx, "")
+	mustNoError(t, err, "users")
+	if len(all) != 3 || all[0].Username != "alice" || all[2].Username != "cal" {
+		t.Errorf("Users() = %+v, want alice, bea, cal", all)
+	}
+	cohort, _ := s.Users(ctx, "2026a")
+	if len(cohort) != 2 {
+		t.Errorf("Users(2026a) = %+v, want 2", cohort)
+	}
+}
+
+func testTokens(t *testing.T, open Opener) {
+	s, _ := open(t)
+	now := time.Now()
+	mustNoError(t, s.SaveToken(ctx, engine.Token{Hash: "h1", UserID: "u1", Created: now, Expires: now.Add(time.Hour)}), "save token")
+	mustNoError(t, s.SaveToken(ctx, engine.Token{Hash: "old", UserID: "u1", Created: now.Add(-2 * time.Hour), Expires: now.Add(-time.Hour)}), "save expired token")
+	tok, err := s.TokenByHash(ctx, "h1")
+	if err != nil || tok.UserID != "u1" {
+		t.Fatalf("TokenByHash = %+v, %v", tok, err)
+	}
+	if _, err := s.TokenByHash(ctx, "old"); code(err) != engine.ENOTFOUND {
+		t.Errorf("expired token: %v, want %s", err, engine.ENOTFOUND)
+	}
+	mustNoError(t, s.DeleteToken(ctx, "h1"), "delete token")
+	if _, err := s.TokenByHash(ctx, "h1"); code(err) != engine.ENOTFOUND {
+		t.Errorf("deleted token: %v", err)
+	}
+	mustNoError(t, s.DeleteToken(ctx, "never-existed"), "deleting a missing token")
+}
+
+// record builds a session record with a transcript of n turns.
+func record(id, trainee, cohort, scenario string, started time.Time, turns int) engine.SessionRecord {
+	st := engine.State{ID: id, ScenarioID: scenario, ScenarioVersion: 1, Mode: engine.Practice, Seed: 7,
+		Status: engine.Active, Stage: "opening", Started: started, Updated: started}
+	for i := 1; i <= turns; i++ {
+		tt := engine.Turn{N: i, Speaker: engine.Client, Text: fmt.Sprintf("line %d", i), At: started.Add(time.Duration(i) * time.Second), Stage: "opening"}
+		if i%2 == 0 {
+			o := 60
+			tt.Speaker, tt.Stage = engine.Trainee, ""
+			tt.Overall = &o
+			tt.Scores = map[string]grading.Score{grading.Validation: {Score: 3, Evidence: []string{"it makes sense"}, Rationale: "r"}}
+		}
+		st.Turns = append(st.Turns, tt)
+	}
+	return engine.SessionRecord{State: st, Trainee: trainee, Cohort: cohort, Persona: "scripted"}
+}
+
+func testSessions(t *testing.T, open Opener) {
+	s, _ := open(t)
+	rec := record("s1", "u1", "2026a", "late-again", time.Now().UTC().Truncate(time.Millisecond), 3)
+	mustNoError(t, s.CreateSession(ctx, rec), "create session")
+	if err := s.CreateSession(ctx, rec); code(err) != engine.ECONFLICT {
+		t.Errorf("creating it twice: %v, want %s", err, engine.ECONFLICT)
+	}
+	got, err := s.SessionByID(ctx, "s1")
+	mustNoError(t, err, "session by id")
+	if got.Version != 1 || got.Trainee != "u1" || got.Persona != "scripted" || len(got.State.Turns) != 3 {
+		t.Fatalf("SessionByID = %+v", got)
+	}
+	tr := got.State.Turns[1]
+	if tr.Speaker != engine.Trainee || *tr.Overall != 60 || tr.Scores[grading.Validation].Evidence[0] != "it makes sense" {
+		t.Errorf("trainee turn came back as %+v", tr)
+	}
+	if !got.State.Turns[0].At.Equal(rec.State.Turns[0].At) {
+		t.Errorf("turn time %v, stored %v", got.State.Turns[0].At, rec.State.Turns[0].At)
+	}
+	if _, err := s.SessionByID(ctx, "missing"); code(err) != engine.ENOTFOUND {
+		t.Errorf("missing session: %v", err)
+	}
+	if _, err := s.SaveSession(ctx, record("missing", "u1", "", "x", time.Now(), 1)); code(err) != engine.ENOTFOUND && code(err) != engine.ECONFLICT {
+		t.Errorf("saving a session never created: %v", err)
+	}
+}
+
+func testSaveSessionVersions(t *testing.T, open Opener) {
+	s, _ := open(t)
+	rec := record("s1", "u1", "", "late-again", time.Now(), 1)
+	mustNoError(t, s.CreateSession(ctx, rec), "create")
+	rec, _ = s.SessionByID(ctx, "s1")
+
+	stale := rec
+	rec.State.Turns = append(rec.State.Turns, engine.Turn{N: 2, Speaker: engine.Trainee, Text: "answer"})
+	v, err := s.SaveSession(ctx, rec)
+	if err != nil || v != 2 {
+		t.Fatalf("save: version %d, %v; want 2", v, err)
+	}
+	// A writer who read version 1 loses, and the accepted turn survives.
+	stale.State.Turns = append(stale.State.Turns, engine.Turn{N: 2, Speaker: engine.Trainee, Text: "a different answer"})
+	if _, err := s.SaveSession(ctx, stale); code(err) != engine.ECONFLICT {
+		t.Errorf("stale save: %v, want %s", err, engine.ECONFLICT)
+	}
+	got, _ := s.SessionByID(ctx, "s1")
+	if got.Version != 2 || len(got.State.Turns) != 2 || got.State.Turns[1].Text != "answer" {
+		t.Errorf("after a stale save: version %d, turns %+v", got.Version, got.State.Turns)
+	}
+	// Saving on top of the new version works.
+	got.State.Status = engine.Ended
+	if v, err := s.SaveSession(ctx, got); err != nil || v != 3 {
+		t.Errorf("save on version 2: %d, %v", v, err)
+	}
+}
+
+func testConcurrentSaves(t *testing.T, open Opener) {
+	s, _ := open(t)
+	mustNoError(t, s.CreateSession(ctx, record("s1", "u1", "", "late-again", time.Now(), 1)), "create")
+	base, _ := s.SessionByID(ctx, "s1")
+	const writers = 8
+	var wg sync.WaitGroup
+	results := make([]error, writers)
+	for i := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec := base
+			rec.State.Turns = append(append([]engine.Turn(nil), base.State.Turns...), engine.Turn{N: 2, Speaker: engine.Trainee, Text: fmt.Sprintf("writer %d", i)})
+			_, results[i] = s.SaveSession(ctx, rec)
+		}()
+	}
+	wg.Wait()
+	won := -1
+	for i, err := range results {
+		switch {
+		case err == nil && won >= 0:
+			t.Fatalf("writers %d and %d both saved on version %d", won, i, base.Version)
+		case err == nil:
+			won = i
+		case code(err) != engine.ECONFLICT:
+			t.Errorf("writer %d: %v, want %s", i, err, engine.ECONFLICT)
+		}
+	}
+	if won < 0 {
+		t.Fatal("no writer won")
+	}
+	got, _ := s.SessionByID(ctx, "s1")
+	if got.State.Turns[1].Text != fmt.Sprintf("writer %d", won) {
+		t.Errorf("stored %q, but writer %d won", got.State.Turns[1].Text, won)
+	}
+}
+
+func testParallelSessions(t *testing.T, open Opener) {
+	s, _ := open(t)
+	const n = 40
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := fmt.Sprintf("p%02d", i)
+			if err := s.CreateSession(ctx, record(id, "u1", "", "late-again", time.Now(), 1)); err != nil {
+				errs <- err
+				return
+			}
+			for turn := 2; turn <= 6; turn++ {
+				rec, err := s.SessionByID(ctx, id)
+				if err != nil {
+					errs <- err
+					return
+				}
+				rec.State.Turns = append(rec.State.Turns, engine.Turn{N: turn, Speaker: engine.Trainee, Text: "x"})
+				if _, err := s.SaveSession(ctx, rec); err != nil {
+					errs <- fmt.Errorf("%s turn %d: %w", id, turn, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	all, err := s.Sessions(ctx, engine.SessionFilter{})
+	mustNoError(t, err, "list")
+	if len(all) != n {
+		t.Fatalf("%d sessions, want %d", len(all), n)
+	}
+	for _, rec := range all {
+		if len(rec.State.Turns) != 6 || rec.Version != 6 {
+			t.Errorf("%s: %d turns at version %d, want 6 and 6", rec.State.ID, len(rec.State.Turns), rec.Version)
+		}
+	}
+}
+
+func testSessionFilters(t *testing.T, open Opener) {
+	s, _ := open(t)
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	recs := []engine.SessionRecord{
+		record("a", "u1", "c1", "late-again", t0, 1),
+		record("b", "u1", "c1", "too-quick-yes", t0.Add(time.Hour), 1),
+		record("c", "u2", "c2", "late-again", t0.Add(2*time.Hour), 1),
+	}
+	recs[1].State.Status, recs[1].State.Outcome = engine.Ended, engine.Repaired
+	for _, r := range recs {
+		mustNoError(t, s.CreateSession(ctx, r), "create "+r.State.ID)
+	}
+	ids := func(f engine.SessionFilter) string {
+		got, err := s.Sessions(ctx, f)
+		mustNoError(t, err, "list")
+		out := ""
+		for _, r := range got {
+			out += r.State.ID
+		}
+		return out
+	}
+	tests := []struct {
+		f    engine.SessionFilter
+		want string
+	}{
+		{engine.SessionFilter{}, "cba"},
+		{engine.SessionFilter{Trainee: "u1"}, "ba"},
+		{engine.SessionFilter{Cohort: "c2"}, "c"},
+		{engine.SessionFilter{Scenario: "late-again"}, "ca"},
+		{engine.SessionFilter{Status: engine.Ended}, "b"},
+		{engine.SessionFilter{Status: engine.Repaired}, "b"},
+		{engine.SessionFilter{Status: engine.Active, Trainee: "u1"}, "a"},
+		{engine.SessionFilter{Limit: 2}, "cb"},
+		{engine.SessionFilter{Trainee: "nobody"}, ""},
+	}
+	for _, tt := range tests {
+		if got := ids(tt.f); got != tt.want {
+			t.Errorf("Sessions(%+v) = %q, want %q", tt.f, got, tt.want)
+		}
+	}
+}
+
+func testReviews(t *testing.T, open Opener) {
+	s, _ := open(t)
+	mustNoError(t, s.CreateSession(ctx, record("s1", "u1", "", "late-again", time.Now(), 2)), "create")
+	t0 := time.Now().UTC().Truncate(time.Millisecond)
+	mustNoError(t, s.AddReview(ctx, engine.Review{ID: "r2", SessionID: "s1", Reviewer: "sup", Turn: 2, Scores: map[string]int{grading.Validation: 2}, At: t0.Add(time.Minute)}), "review 2")
+	mustNoError(t, s.AddReview(ctx, engine.Review{ID: "r1", SessionID: "s1", Reviewer: "sup", Turn: 2, Scores: map[string]int{grading.Validation: 3}, Comment: "good", At: t0}), "review 1")
+	if err := s.AddReview(ctx, engine.Review{ID: "r3", SessionID: "missing", Turn: 2, At: t0}); code(err) != engine.ENOTFOUND {
+		t.Errorf("review of a missing session: %v", err)
+	}
+	got, err := s.Reviews(ctx, "s1")
+	mustNoError(t, err, "reviews")
+	if len(got) != 2 || got[0].ID != "r1" || got[1].ID != "r2" || got[0].Comment != "good" || got[0].Scores[grading.Validation] != 3 {
+		t.Errorf("Reviews = %+v, want r1 then r2", got)
+	}
+	none, err := s.Reviews(ctx, "s2")
+	if err != nil || len(none) != 0 {
+		t.Errorf("reviews of another session: %v, %v", none, err)
+	}
+}
+
+func testScenarios(t *testing.T, open Opener) {
+	s, _ := open(t)
+	save := func(id string, v int) error {
+		return s.SaveScenario(ctx, engine.ScenarioVersion{ID: id, Version: v, Source: []byte(fmt.Sprintf("id: %s\nversion: %d\n", id, v)), Author: "sup", Saved: time.Now()})
+	}
+	mustNoError(t, save("late-again", 1), "v1")
+	mustNoError(t, save("late-again", 2), "v2")
+	mustNoError(t, save("another", 1), "other")
+	if err := save("late-again", 2); code(err) != engine.ECONFLICT {
+		t.Errorf("saving version 2 twice: %v", err)
+	}
+	vs, err := s.ScenarioVersions(ctx, "late-again")
+	mustNoError(t, err, "versions")
+	if len(vs) != 2 || vs[0].Version != 1 || vs[1].Version != 2 || string(vs[1].Source) != "id: late-again\nversion: 2\n" {
+		t.Errorf("versions = %+v", vs)
+	}
+	latest, err := s.LatestScenarios(ctx)
+	mustNoError(t, err, "latest")
+	if len(latest) != 2 || latest[0].ID != "another" || latest[1].Version != 2 {
+		t.Errorf("latest = %+v", latest)
+	}
+}
+
+func testReopen(t *testing.T, open Opener) {
+	s, reopen := open(t)
+	mustNoError(t, s.CreateUser(ctx, engine.User{ID: "u1", Username: "alice", Role: engine.RoleAdmin}), "user")
+	mustNoError(t, s.CreateSession(ctx, record("s1", "u1", "", "late-again", time.Now(), 3)), "session")
+	rec, _ := s.SessionByID(ctx, "s1")
+	rec.State.Turns = append(rec.State.Turns, engine.Turn{N: 4, Speaker: engine.Trainee, Text: "acknowledged"})
+	_, err := s.SaveSession(ctx, rec)
+	mustNoError(t, err, "save")
+
+	s = reopen()
+	got, err := s.SessionByID(ctx, "s1")
+	if err != nil || len(got.State.Turns) != 4 || got.State.Turns[3].Text != "acknowledged" || got.Version != 2 {
+		t.Fatalf("after reopening: %+v, %v", got, err)
+	}
+	if _, err := s.UserByName(ctx, "alice"); err != nil {
+		t.Errorf("user after reopening: %v", err)
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Errorf("ping: %v", err)
+	}
+	if err := s.Ping(cancelled()); err == nil {
+		t.Errorf("ping with a cancelled context succeeded")
+	}
+}
+
+func cancelled() context.Context {
+	c, cancel := context.WithCancel(context.Background())
+	cancel()
+	return c
+}
