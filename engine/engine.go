@@ -46,7 +46,7 @@ const (
 
 // MaxResponseRunes bounds a trainee response. Responses in a session are a
 // few sentences; the bound keeps graders and prompts within reason.
-const MaxResponseRunes = 4000
+const MaxResponseRunes = grading.MaxResponseRunes
 
 // A Grader scores one trainee response on the rubric.
 type Grader interface {

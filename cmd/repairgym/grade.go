@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/repairgym/repairgym/engine"
 	"github.com/repairgym/repairgym/grading"
@@ -81,24 +79,6 @@ func newGrader(name string, r *grading.Rubric) (engine.Grader, error) {
 	return nil, fmt.Errorf("unknown grader %q; choose lexicon", name)
 }
 
-type gradeRequest struct {
-	ID          json.RawMessage `json:"id"`
-	Client      string          `json:"client"`
-	Response    string          `json:"response"`
-	RuptureType string          `json:"rupture_type"`
-	Scenario    string          `json:"scenario"`
-}
-
-type gradeReply struct {
-	ID      json.RawMessage          `json:"id"`
-	Scores  map[string]grading.Score `json:"scores,omitempty"`
-	Overall *int                     `json:"overall,omitempty"`
-	Grader  string                   `json:"grader,omitempty"`
-	Error   string                   `json:"error,omitempty"`
-}
-
-var jsonNull = json.RawMessage("null")
-
 // gradeLines grades each line of in and writes a reply line to out, in
 // order. It fails only when it cannot read or write.
 func gradeLines(ctx context.Context, in io.Reader, out io.Writer, g engine.Grader, lib map[string]*scenarios.Scenario) error {
@@ -121,9 +101,9 @@ func gradeLines(ctx context.Context, in io.Reader, out io.Writer, g engine.Grade
 			}
 			continue // blank lines carry nothing to grade
 		}
-		var reply gradeReply
+		var reply grading.Reply
 		if tooLong {
-			reply = gradeReply{ID: jsonNull, Error: fmt.Sprintf("line %d is longer than %d KiB", n, maxGradeLine>>10)}
+			reply = grading.ErrorReply(nil, fmt.Errorf("line %d is longer than %d KiB", n, maxGradeLine>>10))
 		} else {
 			reply = gradeOne(ctx, line, n, g, lib)
 		}
@@ -158,50 +138,30 @@ func readLine(r *bufio.Reader, limit int) (line []byte, tooLong bool, err error)
 	}
 }
 
-func gradeOne(ctx context.Context, line []byte, n int, g engine.Grader, lib map[string]*scenarios.Scenario) gradeReply {
-	var req gradeRequest
+func gradeOne(ctx context.Context, line []byte, n int, g engine.Grader, lib map[string]*scenarios.Scenario) grading.Reply {
+	var req grading.Request
 	dec := json.NewDecoder(bytes.NewReader(line))
 	if err := dec.Decode(&req); err != nil {
-		return gradeReply{ID: jsonNull, Error: fmt.Sprintf("line %d is not a JSON object: %v", n, err)}
+		return grading.ErrorReply(nil, fmt.Errorf("line %d is not a JSON object: %v", n, err))
 	}
 	if dec.More() {
-		return gradeReply{ID: orNull(req.ID), Error: fmt.Sprintf("line %d holds more than one JSON value", n)}
+		return grading.ErrorReply(req.ID, fmt.Errorf("line %d holds more than one JSON value", n))
 	}
-	fail := func(format string, args ...any) gradeReply {
-		return gradeReply{ID: orNull(req.ID), Error: fmt.Sprintf(format, args...)}
-	}
-	in := grading.Input{Client: req.Client, Response: req.Response, RuptureType: req.RuptureType}
-	switch {
-	case strings.TrimSpace(req.Response) == "":
-		return fail("response is missing or empty")
-	case utf8.RuneCountInString(req.Response) > engine.MaxResponseRunes:
-		return fail("response is longer than %d characters", engine.MaxResponseRunes)
-	case req.RuptureType != "" && req.RuptureType != grading.Withdrawal && req.RuptureType != grading.Confrontation:
-		return fail("rupture_type must be %q or %q, not %q", grading.Withdrawal, grading.Confrontation, req.RuptureType)
-	}
-	if req.Scenario != "" {
-		s, ok := lib[req.Scenario]
+	in, err := req.Input(func(id string) (string, string, bool) {
+		s, ok := lib[id]
 		if !ok {
-			return fail("unknown scenario %q", req.Scenario)
+			return "", "", false
 		}
-		if in.RuptureType == "" {
-			in.RuptureType = s.Rupture.Type
-		}
-		in.Marker = s.Rupture.Marker
+		return s.Rupture.Type, s.Rupture.Marker, true
+	})
+	if err != nil {
+		return grading.ErrorReply(req.ID, err)
 	}
 	res, err := g.Grade(ctx, in)
 	if err != nil {
-		return fail("%s", engine.ErrorMessage(err))
+		return grading.ErrorReply(req.ID, errors.New(engine.ErrorMessage(err)))
 	}
-	overall := res.Overall
-	return gradeReply{ID: orNull(req.ID), Scores: res.Scores, Overall: &overall, Grader: res.Grader}
-}
-
-func orNull(id json.RawMessage) json.RawMessage {
-	if len(id) == 0 {
-		return jsonNull
-	}
-	return id
+	return grading.NewReply(req.ID, res)
 }
 
 func runEval(ctx context.Context, e env, g engine.Grader, r *grading.Rubric, path string) int {

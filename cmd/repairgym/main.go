@@ -43,6 +43,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"serve", "run the web server", runServe},
 		{"validate", "check scenario files and print every problem as file:line:col: message", runValidate},
 		{"grade", "score trainee responses read as JSON Lines on stdin", runGrade},
 		{"play", "practise a scenario in the terminal", runPlay},

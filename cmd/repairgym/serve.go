@@ -1,0 +1,213 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/repairgym/repairgym/engine"
+	"github.com/repairgym/repairgym/engine/boltstore"
+	"github.com/repairgym/repairgym/grading"
+	"github.com/repairgym/repairgym/scenarios"
+	"github.com/repairgym/repairgym/web"
+)
+
+// serveConfig is the server's configuration: flags, defaulted from the
+// environment.
+type serveConfig struct {
+	addr           string
+	data           string
+	redis          string
+	scenarioDir    string
+	allowedOrigins string
+	idleTimeout    time.Duration
+	tokenTTL       time.Duration
+	adminPassword  string
+	bcryptCost     int
+	openAIKey      string
+}
+
+func envOr(e env, name, def string) string {
+	if v := e.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func envDuration(e env, name string, def time.Duration) time.Duration {
+	if v := e.getenv(name); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+	}
+	return def
+}
+
+func runServe(ctx context.Context, e env, args []string) int {
+	fs := newFlags(e, "serve", "[flags]",
+		`Runs the repairgym web server on the embedded store in the data folder.
+Every flag can also be set in the environment:
+
+  REPAIRGYM_ADDR              --addr
+  REPAIRGYM_DATA              --data
+  REPAIRGYM_REDIS_URL         --redis
+  REPAIRGYM_SCENARIOS         --scenarios
+  REPAIRGYM_ALLOWED_ORIGINS   --allowed-origins
+  REPAIRGYM_IDLE_TIMEOUT      --idle-timeout
+  REPAIRGYM_TOKEN_TTL         --token-ttl
+  REPAIRGYM_ADMIN_PASSWORD    the password of the first admin, created on
+                              the first run; without it a random one is
+                              generated and printed once
+  OPENAI_API_KEY, OPENAI_BASE_URL, REPAIRGYM_LLM_MODEL
+                              an LLM voice and judge (not in this build:
+                              sessions use the scripted persona)`)
+	var cfg serveConfig
+	fs.StringVar(&cfg.addr, "addr", envOr(e, "REPAIRGYM_ADDR", "127.0.0.1:8080"), "listen on `host:port`")
+	fs.StringVar(&cfg.data, "data", envOr(e, "REPAIRGYM_DATA", "./data"), "keep the embedded store in `folder`")
+	fs.StringVar(&cfg.redis, "redis", envOr(e, "REPAIRGYM_REDIS_URL", ""), "use Redis at `url` instead of the embedded store")
+	fs.StringVar(&cfg.scenarioDir, "scenarios", envOr(e, "REPAIRGYM_SCENARIOS", ""), "add the scenarios in `folder` to the built-in library")
+	fs.StringVar(&cfg.allowedOrigins, "allowed-origins", envOr(e, "REPAIRGYM_ALLOWED_ORIGINS", ""), "also accept browser pages from these comma-separated `origins`")
+	fs.DurationVar(&cfg.idleTimeout, "idle-timeout", envDuration(e, "REPAIRGYM_IDLE_TIMEOUT", 30*time.Minute), "end sessions untouched this `long` as abandoned")
+	fs.DurationVar(&cfg.tokenTTL, "token-ttl", envDuration(e, "REPAIRGYM_TOKEN_TTL", 12*time.Hour), "keep logins for this `long`")
+	pos, code := parseFlags(fs, e, args)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(e.stderr, "repairgym serve: unexpected argument %q\n", pos[0])
+		return exitUsage
+	}
+	cfg.adminPassword = e.getenv("REPAIRGYM_ADMIN_PASSWORD")
+	cfg.openAIKey = e.getenv("OPENAI_API_KEY")
+	cfg.bcryptCost = 12
+	if v := e.getenv("REPAIRGYM_BCRYPT_COST"); v != "" {
+		fmt.Sscan(v, &cfg.bcryptCost)
+	}
+	log := newLogger(e.stderr)
+	if err := serve(ctx, e, cfg, log); err != nil {
+		log.Error("repairgym serve stopped", "err", err)
+		fmt.Fprintf(e.stderr, "repairgym serve: %v\n", err)
+		return exitProblems
+	}
+	return exitOK
+}
+
+// newLogger logs JSON, or text when writing to a terminal.
+func newLogger(w io.Writer) *slog.Logger {
+	if f, ok := w.(*os.File); ok {
+		if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
+			return slog.New(slog.NewTextHandler(w, nil))
+		}
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+func serve(ctx context.Context, e env, cfg serveConfig, log *slog.Logger) error {
+	if cfg.redis != "" {
+		return errors.New("the Redis store is not available in this build; leave --redis and REPAIRGYM_REDIS_URL unset to use the embedded store")
+	}
+	if cfg.openAIKey != "" {
+		log.Warn("OPENAI_API_KEY is set, but this build has no LLM voice or judge: sessions use the scripted persona and the offline grader")
+	}
+	rubric := grading.DefaultRubric()
+	store, err := boltstore.Open(cfg.data)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	catalog, err := buildCatalog(ctx, store, cfg.scenarioDir, rubric, log)
+	if err != nil {
+		return err
+	}
+	var origins []string
+	for _, o := range strings.Split(cfg.allowedOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			origins = append(origins, o)
+		}
+	}
+	srv, err := web.New(web.Config{
+		Store: store, Catalog: catalog, Rubric: rubric, Grader: grading.NewLexicon(rubric), Logger: log,
+		AllowedOrigins: origins, IdleTimeout: cfg.idleTimeout, TokenTTL: cfg.tokenTTL, BcryptCost: cfg.bcryptCost,
+	})
+	if err != nil {
+		return err
+	}
+	generated, err := srv.EnsureAdmin(ctx, cfg.adminPassword)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	hs := srv.HTTPServer(cfg.addr)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+
+	url := "http://" + ln.Addr().String() + "/"
+	fmt.Fprintf(e.stdout, "repairgym is ready at %s\n", url)
+	if generated != "" {
+		// Printed once, to the terminal, never to the log.
+		fmt.Fprintf(e.stdout, "Log in as admin with password %s — it is shown only this once.\n", generated)
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "data", cfg.data, "scenarios", len(catalog.List()))
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing turns in progress")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	// Stop taking requests first, then let sockets finish their turns and
+	// close, then close the store (deferred above).
+	herr := hs.Shutdown(shutdownCtx)
+	serr := srv.Shutdown(shutdownCtx)
+	if err := errors.Join(herr, serr); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("shutdown", "err", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// buildCatalog gathers every scenario version the server can run: the
+// built-in library, the extra folder, and versions saved in the store.
+func buildCatalog(ctx context.Context, store engine.Store, dir string, r *grading.Rubric, log *slog.Logger) (*scenarios.Catalog, error) {
+	lib, err := loadLibrary(dir, r)
+	if err != nil {
+		return nil, err
+	}
+	catalog := scenarios.NewCatalog()
+	for _, s := range lib {
+		catalog.Add(s)
+	}
+	latest, err := store.LatestScenarios(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load saved scenarios: %w", err)
+	}
+	for _, l := range latest {
+		versions, err := store.ScenarioVersions(ctx, l.ID)
+		if err != nil {
+			return nil, fmt.Errorf("load saved scenario %s: %w", l.ID, err)
+		}
+		for _, v := range versions {
+			s, problems := scenarios.Parse(fmt.Sprintf("%s v%d", v.ID, v.Version), v.Source, r.Scale())
+			if len(problems) > 0 {
+				// A saved version that no longer validates (the rubric
+				// changed, say) is skipped, not fatal.
+				log.Warn("saved scenario version does not validate", "scenario", v.ID, "version", v.Version, "problem", problems[0].String())
+				continue
+			}
+			catalog.Add(s)
+		}
+	}
+	return catalog, nil
+}

@@ -1,0 +1,451 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/repairgym/repairgym/engine"
+	"github.com/repairgym/repairgym/grading"
+	"github.com/repairgym/repairgym/scenarios"
+)
+
+func (s *Server) rubric(c echo.Context) error {
+	return c.JSON(http.StatusOK, s.cfg.Rubric)
+}
+
+func (s *Server) lookupScenario(id string) (string, string, bool) {
+	scn, ok := s.cfg.Catalog.Latest(id)
+	if !ok {
+		return "", "", false
+	}
+	return scn.Rupture.Type, scn.Rupture.Marker, true
+}
+
+func (s *Server) grade(c echo.Context) error {
+	var req grading.Request
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	in, err := req.Input(s.lookupScenario)
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	res, err := s.grader.Grade(c.Request().Context(), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, grading.NewReply(req.ID, res))
+}
+
+type scenarioSummary struct {
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	RuptureType string `json:"rupture_type"`
+	Marker      string `json:"marker"`
+	Difficulty  string `json:"difficulty"`
+	Summary     string `json:"summary"`
+	Version     int    `json:"version"`
+}
+
+func (s *Server) listScenarios(c echo.Context) error {
+	rt, diff := c.QueryParam("rupture_type"), c.QueryParam("difficulty")
+	out := []scenarioSummary{}
+	for _, scn := range s.cfg.Catalog.List() {
+		if (rt != "" && scn.Rupture.Type != rt) || (diff != "" && scn.Difficulty != diff) {
+			continue
+		}
+		out = append(out, scenarioSummary{ID: scn.ID, Title: scn.Title, RuptureType: scn.Rupture.Type, Marker: scn.Rupture.Marker,
+			Difficulty: scn.Difficulty, Summary: scn.Summary, Version: scn.Version})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// scenarioBrief is what a trainee sees of a scenario: who and what, not
+// the stages, whose exemplars are the answers.
+type scenarioBrief struct {
+	ID         string            `json:"id"`
+	Title      string            `json:"title"`
+	Version    int               `json:"version"`
+	Difficulty string            `json:"difficulty"`
+	Summary    string            `json:"summary"`
+	Rupture    scenarios.Rupture `json:"rupture"`
+	Persona    scenarios.Persona `json:"persona"`
+	MaxTurns   int               `json:"max_turns"`
+}
+
+func (s *Server) getScenario(c echo.Context) error {
+	scn, ok := s.cfg.Catalog.Latest(c.Param("id"))
+	if !ok {
+		return notFound("scenario")
+	}
+	if currentUser(c).Role == engine.RoleTrainee {
+		return c.JSON(http.StatusOK, scenarioBrief{ID: scn.ID, Title: scn.Title, Version: scn.Version, Difficulty: scn.Difficulty,
+			Summary: scn.Summary, Rupture: scn.Rupture, Persona: scn.Persona, MaxTurns: scn.MaxTurns})
+	}
+	return c.JSON(http.StatusOK, scn)
+}
+
+// readScenarioBody reads a YAML body of at most a scenario's size.
+func readScenarioBody(c echo.Context) ([]byte, error) {
+	src, err := io.ReadAll(io.LimitReader(c.Request().Body, scenarios.MaxFileSize+1))
+	if err != nil {
+		return nil, badRequest("could not read the body")
+	}
+	if len(src) > scenarios.MaxFileSize {
+		return nil, newError(http.StatusRequestEntityTooLarge, codeTooLarge, fmt.Sprintf("a scenario can be at most %d KiB", scenarios.MaxFileSize>>10))
+	}
+	return src, nil
+}
+
+type problemJSON struct {
+	Line    int    `json:"line"`
+	Col     int    `json:"col"`
+	Message string `json:"message"`
+}
+
+func problemsJSON(ps []scenarios.Problem) []problemJSON {
+	out := make([]problemJSON, len(ps))
+	for i, p := range ps {
+		out[i] = problemJSON{Line: p.Line, Col: p.Col, Message: p.Message}
+	}
+	return out
+}
+
+func (s *Server) validateScenario(c echo.Context) error {
+	src, err := readScenarioBody(c)
+	if err != nil {
+		return err
+	}
+	_, problems := scenarios.Parse("scenario.yaml", src, s.cfg.Rubric.Scale())
+	return c.JSON(http.StatusOK, map[string]any{"valid": len(problems) == 0, "problems": problemsJSON(problems)})
+}
+
+func (s *Server) putScenario(c echo.Context) error {
+	src, err := readScenarioBody(c)
+	if err != nil {
+		return err
+	}
+	id := c.Param("id")
+	scn, problems := scenarios.Parse(id+".yaml", src, s.cfg.Rubric.Scale())
+	if len(problems) > 0 {
+		return c.JSON(http.StatusUnprocessableEntity, map[string]any{
+			"error":    map[string]string{"code": engine.EINVALID, "message": "the scenario has problems"},
+			"problems": problemsJSON(problems),
+		})
+	}
+	if scn.ID != id {
+		return badRequest(fmt.Sprintf("the file's id is %q, not %q", scn.ID, id))
+	}
+	if cur, ok := s.cfg.Catalog.Latest(id); ok && scn.Version <= cur.Version {
+		return newError(http.StatusConflict, engine.ECONFLICT, fmt.Sprintf("version %d exists; raise the version above %d", scn.Version, cur.Version))
+	}
+	err = s.cfg.Store.SaveScenario(c.Request().Context(), engine.ScenarioVersion{
+		ID: id, Version: scn.Version, Source: src, Author: currentUser(c).ID, Saved: time.Now().UTC()})
+	if err != nil {
+		return err
+	}
+	s.cfg.Catalog.Add(scn)
+	s.log.Info("scenario saved", "request_id", requestID(c), "scenario", id, "version", scn.Version, "by", currentUser(c).ID)
+	return c.JSON(http.StatusOK, map[string]any{"id": id, "version": scn.Version})
+}
+
+type createSessionRequest struct {
+	ScenarioID string `json:"scenario_id"`
+	Persona    string `json:"persona"`
+	Mode       string `json:"mode"`
+}
+
+func (s *Server) createSession(c echo.Context) error {
+	var req createSessionRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Persona == "" {
+		req.Persona = "scripted"
+	}
+	if req.Mode == "" {
+		req.Mode = engine.Practice
+	}
+	rec, err := s.gym.Start(c.Request().Context(), currentUser(c), req.ScenarioID, req.Persona, req.Mode)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{
+		"id": rec.State.ID, "scenario_id": rec.State.ScenarioID, "persona": rec.Persona, "mode": rec.State.Mode,
+		"status": rec.State.Status, "ws_url": wsURL(c, rec.State.ID),
+	})
+}
+
+func wsURL(c echo.Context, id string) string {
+	scheme := "ws"
+	if c.Request().TLS != nil || strings.EqualFold(c.Request().Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "wss"
+	}
+	return scheme + "://" + c.Request().Host + "/api/sessions/" + id + "/ws"
+}
+
+// canSee reports whether a user may see a session: their own, their
+// cohort's if they supervise it, or any if they are an admin.
+func canSee(u engine.User, rec engine.SessionRecord) bool {
+	switch {
+	case rec.Trainee == u.ID, u.Role == engine.RoleAdmin:
+		return true
+	case u.Role == engine.RoleSupervisor:
+		return u.Cohort != "" && rec.Cohort == u.Cohort
+	}
+	return false
+}
+
+// visibleSession loads a session the caller may see; any other is "not
+// found", so that ids are not confirmed.
+func (s *Server) visibleSession(c echo.Context) (engine.SessionRecord, error) {
+	rec, err := s.gym.Record(c.Request().Context(), c.Param("id"))
+	if engine.ErrorCode(err) == engine.ENOTFOUND || (err == nil && !canSee(currentUser(c), rec)) {
+		return engine.SessionRecord{}, notFound("session")
+	}
+	return rec, err
+}
+
+type turnJSON struct {
+	N        int                      `json:"n"`
+	Speaker  string                   `json:"speaker"`
+	Text     string                   `json:"text"`
+	At       time.Time                `json:"at"`
+	Scores   map[string]grading.Score `json:"scores,omitempty"`
+	Overall  *int                     `json:"overall,omitempty"`
+	Attempts []engine.Attempt         `json:"attempts,omitempty"`
+	Voice    string                   `json:"voice,omitempty"`
+	Fallback string                   `json:"fallback,omitempty"`
+}
+
+type sessionJSON struct {
+	ID              string           `json:"id"`
+	Trainee         string           `json:"trainee"`
+	TraineeID       string           `json:"trainee_id"`
+	ScenarioID      string           `json:"scenario_id"`
+	ScenarioVersion int              `json:"scenario_version"`
+	Title           string           `json:"title"`
+	Persona         string           `json:"persona"`
+	Mode            string           `json:"mode"`
+	Status          string           `json:"status"`
+	Outcome         string           `json:"outcome,omitempty"`
+	Started         time.Time        `json:"started"`
+	Updated         time.Time        `json:"updated"`
+	Pending         int              `json:"pending"`
+	Responses       int              `json:"responses"`
+	Turns           []turnJSON       `json:"turns,omitempty"`
+	Retracted       []engine.Attempt `json:"retracted,omitempty"`
+	Flags           []engine.Flag    `json:"flags,omitempty"`
+	Summary         *engine.Summary  `json:"summary,omitempty"`
+	Reviews         []engine.Review  `json:"reviews"`
+}
+
+// scoresVisible reports whether a viewer may see a session's scores: in
+// assessment mode a trainee sees them only at the end.
+func scoresVisible(viewer engine.User, rec engine.SessionRecord) bool {
+	return rec.State.Mode != engine.Assessment || rec.State.Status == engine.Ended || viewer.ID != rec.Trainee
+}
+
+// sessionView renders a record for a viewer; withTurns adds the
+// transcript.
+func (s *Server) sessionView(viewer engine.User, rec engine.SessionRecord, traineeName string, withTurns bool) sessionJSON {
+	st := rec.State
+	v := sessionJSON{ID: st.ID, Trainee: traineeName, TraineeID: rec.Trainee, ScenarioID: st.ScenarioID, ScenarioVersion: st.ScenarioVersion,
+		Persona: rec.Persona, Mode: st.Mode, Status: st.Status, Outcome: st.Outcome, Started: st.Started, Updated: st.Updated,
+		Summary: st.Summary, Reviews: []engine.Review{}, Flags: st.Flags}
+	if scn, ok := s.cfg.Catalog.Version(st.ScenarioID, st.ScenarioVersion); ok {
+		v.Title = scn.Title
+	}
+	if n := len(st.Turns); n > 0 && st.Status != engine.Ended && st.Turns[n-1].Speaker == engine.Client {
+		v.Pending = st.Turns[n-1].N
+	}
+	show := scoresVisible(viewer, rec)
+	for _, t := range st.Turns {
+		if t.Speaker == engine.Trainee {
+			v.Responses++
+		}
+		if !withTurns {
+			continue
+		}
+		tj := turnJSON{N: t.N, Speaker: t.Speaker, Text: t.Text, At: t.At, Attempts: t.Attempts, Voice: t.Voice}
+		if show {
+			tj.Scores, tj.Overall = t.Scores, t.Overall
+		} else {
+			tj.Attempts = hideAttemptScores(t.Attempts)
+		}
+		if viewer.Role != engine.RoleTrainee {
+			tj.Fallback = t.Fallback
+		}
+		v.Turns = append(v.Turns, tj)
+	}
+	if withTurns {
+		v.Retracted = st.Retracted
+		if !show {
+			v.Retracted = hideAttemptScores(st.Retracted)
+		}
+	}
+	return v
+}
+
+func hideAttemptScores(as []engine.Attempt) []engine.Attempt {
+	if as == nil {
+		return nil
+	}
+	out := make([]engine.Attempt, len(as))
+	for i, a := range as {
+		out[i] = engine.Attempt{Text: a.Text, At: a.At, Reply: a.Reply}
+	}
+	return out
+}
+
+func (s *Server) traineeName(c echo.Context, id string, cache map[string]string) string {
+	if name, ok := cache[id]; ok {
+		return name
+	}
+	name := ""
+	if u, err := s.cfg.Store.UserByID(c.Request().Context(), id); err == nil {
+		name = u.Username
+	}
+	cache[id] = name
+	return name
+}
+
+func (s *Server) getSession(c echo.Context) error {
+	rec, err := s.visibleSession(c)
+	if err != nil {
+		return err
+	}
+	v := s.sessionView(currentUser(c), rec, s.traineeName(c, rec.Trainee, map[string]string{}), true)
+	reviews, err := s.cfg.Store.Reviews(c.Request().Context(), rec.State.ID)
+	if err != nil {
+		return err
+	}
+	if reviews != nil {
+		v.Reviews = reviews
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+func (s *Server) listSessions(c echo.Context) error {
+	me := currentUser(c)
+	f := engine.SessionFilter{Trainee: c.QueryParam("trainee"), Scenario: c.QueryParam("scenario"), Status: c.QueryParam("status"), Limit: 500}
+	if f.Trainee != "" && f.Trainee != me.ID {
+		// Accept a username as well as an id.
+		if u, err := s.cfg.Store.UserByName(c.Request().Context(), f.Trainee); err == nil {
+			f.Trainee = u.ID
+		}
+	}
+	switch me.Role {
+	case engine.RoleTrainee:
+		f.Trainee = me.ID
+	case engine.RoleSupervisor:
+		if f.Trainee != me.ID {
+			if me.Cohort == "" {
+				return c.JSON(http.StatusOK, []sessionJSON{})
+			}
+			f.Cohort = me.Cohort
+		}
+	}
+	recs, err := s.cfg.Store.Sessions(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	out := make([]sessionJSON, 0, len(recs))
+	for _, rec := range recs {
+		if canSee(me, rec) {
+			out = append(out, s.sessionView(me, rec, s.traineeName(c, rec.Trainee, names), false))
+		}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) sessionFeedback(c echo.Context) error {
+	rec, err := s.visibleSession(c)
+	if err != nil {
+		return err
+	}
+	if !scoresVisible(currentUser(c), rec) {
+		return c.JSON(http.StatusOK, []engine.Feedback{})
+	}
+	fb, err := s.gym.Feedback(c.Request().Context(), rec.State.ID)
+	if err != nil {
+		return err
+	}
+	if fb == nil {
+		fb = []engine.Feedback{}
+	}
+	return c.JSON(http.StatusOK, fb)
+}
+
+type reviewRequest struct {
+	Turn    int            `json:"turn"`
+	Scores  map[string]int `json:"scores"`
+	Comment string         `json:"comment"`
+}
+
+func (s *Server) addReview(c echo.Context) error {
+	rec, err := s.visibleSession(c)
+	if err != nil {
+		return err
+	}
+	me := currentUser(c)
+	if rec.Trainee == me.ID {
+		return newError(http.StatusForbidden, codeForbidden, "you cannot review your own practice")
+	}
+	var req reviewRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Turn < 1 || req.Turn > len(rec.State.Turns) || rec.State.Turns[req.Turn-1].Speaker != engine.Trainee {
+		return badRequest(fmt.Sprintf("turn %d is not one of the trainee's responses", req.Turn))
+	}
+	if len(req.Scores) == 0 && strings.TrimSpace(req.Comment) == "" {
+		return badRequest("rate at least one criterion or write a comment")
+	}
+	ids := make([]string, 0, len(req.Scores))
+	for id := range req.Scores {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		if _, ok := s.cfg.Rubric.Criterion(id); !ok {
+			return badRequest(fmt.Sprintf("unknown criterion %q", id))
+		}
+		if sc := req.Scores[id]; sc < s.cfg.Rubric.Min || sc > s.cfg.Rubric.Max {
+			return badRequest(fmt.Sprintf("%s must be %d–%d", id, s.cfg.Rubric.Min, s.cfg.Rubric.Max))
+		}
+	}
+	if utf8.RuneCountInString(req.Comment) > 4000 {
+		return badRequest("a comment can be at most 4000 characters")
+	}
+	r := engine.Review{ID: engine.NewID(), SessionID: rec.State.ID, Reviewer: me.ID, Turn: req.Turn, Scores: req.Scores,
+		Comment: strings.TrimSpace(req.Comment), At: time.Now().UTC()}
+	if err := s.cfg.Store.AddReview(c.Request().Context(), r); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, r)
+}
+
+// decodeStrict decodes one JSON object from data, rejecting unknown
+// fields: a typo in a socket message should be an error, not silence.
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("more than one JSON value")
+	}
+	return nil
+}

@@ -1,0 +1,398 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/repairgym/repairgym/engine"
+)
+
+const (
+	sessionCookie = "repairgym_session"
+	csrfCookie    = "repairgym_csrf"
+	csrfHeader    = "X-CSRF-Token"
+
+	ctxUser       = "user"
+	ctxCookieAuth = "cookie_auth"
+)
+
+// A dummy hash to compare against when the username is unknown, so that a
+// failed login takes as long either way and does not reveal which
+// usernames exist.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("repairgym-dummy-password"), bcrypt.MinCost)
+
+func randomToken() string {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// hashToken is what the store keeps of a token: enough to recognise it,
+// not enough to use it.
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type userJSON struct {
+	ID       string `json:"id"`
+	Username string `json:"username"`
+	Role     string `json:"role"`
+	Cohort   string `json:"cohort,omitempty"`
+}
+
+func publicUser(u engine.User) userJSON {
+	return userJSON{ID: u.ID, Username: u.Username, Role: u.Role, Cohort: u.Cohort}
+}
+
+// bindJSON decodes a JSON body, refusing other content types: a
+// cross-site form cannot send application/json without the browser
+// asking first.
+func bindJSON(c echo.Context, v any) error {
+	ct := c.Request().Header.Get(echo.HeaderContentType)
+	if !strings.HasPrefix(strings.ToLower(ct), echo.MIMEApplicationJSON) {
+		return newError(http.StatusUnsupportedMediaType, engine.EINVALID, "send JSON with Content-Type: application/json")
+	}
+	if err := (&echo.DefaultBinder{}).BindBody(c, v); err != nil {
+		return badRequest("the body is not valid JSON for this request")
+	}
+	return nil
+}
+
+func (s *Server) login(c echo.Context) error {
+	if !s.sameOrigin(c.Request()) {
+		return newError(http.StatusForbidden, codeForbidden, "this origin may not log in here")
+	}
+	var req loginRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	ip := clientIP(c)
+	if wait := s.logins.blocked(req.Username, ip); wait > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
+		return newError(http.StatusTooManyRequests, codeRateLimited, "too many failed logins; try again later")
+	}
+	ctx := c.Request().Context()
+	u, err := s.cfg.Store.UserByName(ctx, req.Username)
+	hash := u.PasswordHash
+	if err != nil {
+		if engine.ErrorCode(err) != engine.ENOTFOUND {
+			return err
+		}
+		hash = dummyHash
+	}
+	if bcrypt.CompareHashAndPassword(hash, []byte(req.Password)) != nil || err != nil {
+		s.logins.fail(req.Username, ip)
+		s.log.Info("failed login", "request_id", requestID(c), "remote", ip)
+		return newError(http.StatusUnauthorized, codeUnauthorized, "wrong username or password")
+	}
+	s.logins.succeed(req.Username)
+	token := randomToken()
+	now := time.Now()
+	if err := s.cfg.Store.SaveToken(ctx, engine.Token{Hash: hashToken(token), UserID: u.ID, Created: now, Expires: now.Add(s.cfg.TokenTTL)}); err != nil {
+		return err
+	}
+	secure := c.Request().TLS != nil || strings.EqualFold(c.Request().Header.Get("X-Forwarded-Proto"), "https")
+	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: secure,
+		SameSite: http.SameSiteLaxMode, Expires: now.Add(s.cfg.TokenTTL)})
+	// The CSRF cookie is readable by the app's own script, which echoes
+	// it in a header; a page on another site cannot read it.
+	c.SetCookie(&http.Cookie{Name: csrfCookie, Value: randomToken(), Path: "/", Secure: secure,
+		SameSite: http.SameSiteLaxMode, Expires: now.Add(s.cfg.TokenTTL)})
+	return c.JSON(http.StatusOK, map[string]any{"token": token, "user": publicUser(u)})
+}
+
+func (s *Server) logout(c echo.Context) error {
+	if token := requestToken(c); token != "" {
+		if err := s.cfg.Store.DeleteToken(c.Request().Context(), hashToken(token)); err != nil {
+			return err
+		}
+	}
+	for _, name := range []string{sessionCookie, csrfCookie} {
+		c.SetCookie(&http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1})
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) me(c echo.Context) error {
+	return c.JSON(http.StatusOK, publicUser(currentUser(c)))
+}
+
+// requestToken finds the caller's token: the Authorization header, the
+// session cookie, or — for sockets, which browsers open without headers —
+// the token query parameter.
+func requestToken(c echo.Context) string {
+	if h := c.Request().Header.Get(echo.HeaderAuthorization); strings.HasPrefix(h, "Bearer ") {
+		return strings.TrimSpace(strings.TrimPrefix(h, "Bearer "))
+	}
+	if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
+		c.Set(ctxCookieAuth, true)
+		return ck.Value
+	}
+	if strings.HasSuffix(c.Path(), "/ws") {
+		return c.QueryParam("token")
+	}
+	return ""
+}
+
+// authenticate admits requests with a valid token and puts the user in the
+// context.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		token := requestToken(c)
+		if token == "" {
+			return newError(http.StatusUnauthorized, codeUnauthorized, "log in first")
+		}
+		ctx := c.Request().Context()
+		t, err := s.cfg.Store.TokenByHash(ctx, hashToken(token))
+		if engine.ErrorCode(err) == engine.ENOTFOUND {
+			return newError(http.StatusUnauthorized, codeUnauthorized, "your login has expired; log in again")
+		}
+		if err != nil {
+			return err
+		}
+		u, err := s.cfg.Store.UserByID(ctx, t.UserID)
+		if engine.ErrorCode(err) == engine.ENOTFOUND {
+			return newError(http.StatusUnauthorized, codeUnauthorized, "log in again")
+		}
+		if err != nil {
+			return err
+		}
+		c.Set(ctxUser, u)
+		return next(c)
+	}
+}
+
+// checkCSRF guards writes made with the session cookie: they must come
+// from the server's own origin and echo the CSRF cookie in a header.
+// Requests authenticated with a bearer token carry no ambient credential
+// and pass.
+func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		if cookieAuth, _ := c.Get(ctxCookieAuth).(bool); !cookieAuth {
+			return next(c)
+		}
+		ck, err := c.Cookie(csrfCookie)
+		header := c.Request().Header.Get(csrfHeader)
+		if err != nil || ck.Value == "" || subtle.ConstantTimeCompare([]byte(ck.Value), []byte(header)) != 1 || !s.sameOrigin(c.Request()) {
+			return newError(http.StatusForbidden, codeForbidden, "missing or wrong CSRF token; reload the page")
+		}
+		return next(c)
+	}
+}
+
+func currentUser(c echo.Context) engine.User {
+	u, _ := c.Get(ctxUser).(engine.User)
+	return u
+}
+
+// roles admits only users with one of the given roles.
+func (s *Server) roles(allowed ...string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			role := currentUser(c).Role
+			for _, r := range allowed {
+				if r == role {
+					return next(c)
+				}
+			}
+			return newError(http.StatusForbidden, codeForbidden, "your role may not do this")
+		}
+	}
+}
+
+var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$`)
+
+type createUserRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Role     string `json:"role"`
+	Cohort   string `json:"cohort"`
+}
+
+func (s *Server) createUser(c echo.Context) error {
+	var req createUserRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	u, err := s.NewUser(c.Request().Context(), req.Username, req.Password, req.Role, req.Cohort)
+	if err != nil {
+		return err
+	}
+	s.log.Info("user created", "request_id", requestID(c), "by", currentUser(c).ID, "user", u.ID, "role", u.Role)
+	return c.JSON(http.StatusCreated, publicUser(u))
+}
+
+// NewUser checks and creates a user with a hashed password.
+func (s *Server) NewUser(ctx context.Context, username, password, role, cohort string) (engine.User, error) {
+	cohort = strings.TrimSpace(cohort)
+	switch {
+	case !usernamePattern.MatchString(username):
+		return engine.User{}, badRequest("a username is 2–64 letters, digits, dots, dashes or underscores")
+	case utf8.RuneCountInString(password) < 8:
+		return engine.User{}, badRequest("a password needs at least 8 characters")
+	case len(password) > 72:
+		return engine.User{}, badRequest("a password can be at most 72 bytes")
+	case role != engine.RoleTrainee && role != engine.RoleSupervisor && role != engine.RoleAdmin:
+		return engine.User{}, badRequest(`role must be "trainee", "supervisor" or "admin"`)
+	case utf8.RuneCountInString(cohort) > 64:
+		return engine.User{}, badRequest("a cohort name can be at most 64 characters")
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cfg.BcryptCost)
+	if err != nil {
+		return engine.User{}, fmt.Errorf("hash password: %w", err)
+	}
+	u := engine.User{ID: engine.NewID(), Username: username, Role: role, Cohort: cohort, Created: time.Now().UTC(), PasswordHash: hash}
+	if err := s.cfg.Store.CreateUser(ctx, u); err != nil {
+		if engine.ErrorCode(err) == engine.ECONFLICT {
+			return engine.User{}, newError(http.StatusConflict, engine.ECONFLICT, "that username is taken")
+		}
+		return engine.User{}, err
+	}
+	return u, nil
+}
+
+// EnsureAdmin creates the user "admin" on a first run. With no password
+// given it generates one and returns it, to be shown once; if an admin
+// exists it does nothing and returns "".
+func (s *Server) EnsureAdmin(ctx context.Context, password string) (generated string, err error) {
+	users, err := s.cfg.Store.Users(ctx, "")
+	if err != nil {
+		return "", err
+	}
+	for _, u := range users {
+		if u.Role == engine.RoleAdmin {
+			return "", nil
+		}
+	}
+	if password == "" {
+		generated = randomToken()[:20]
+		password = generated
+	}
+	if _, err := s.NewUser(ctx, "admin", password, engine.RoleAdmin, ""); err != nil {
+		return "", fmt.Errorf("create admin: %w", err)
+	}
+	return generated, nil
+}
+
+func (s *Server) listUsers(c echo.Context) error {
+	me := currentUser(c)
+	cohort := ""
+	if me.Role == engine.RoleSupervisor {
+		cohort = me.Cohort
+		if cohort == "" {
+			return c.JSON(http.StatusOK, []userJSON{})
+		}
+	}
+	users, err := s.cfg.Store.Users(c.Request().Context(), cohort)
+	if err != nil {
+		return err
+	}
+	out := make([]userJSON, 0, len(users))
+	for _, u := range users {
+		out = append(out, publicUser(u))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// loginLimiter counts failed logins per username and per address over a
+// window, and blocks both once they pass their limits: guessing one
+// person's password and spraying many accounts from one address are both
+// slowed down.
+type loginLimiter struct {
+	mu      sync.Mutex
+	window  time.Duration
+	perUser int
+	perIP   int
+	fails   map[string][]time.Time
+	now     func() time.Time
+}
+
+func newLoginLimiter() *loginLimiter {
+	return &loginLimiter{window: 15 * time.Minute, perUser: 5, perIP: 20, fails: map[string][]time.Time{}, now: time.Now}
+}
+
+func (l *loginLimiter) recent(key string) []time.Time {
+	cutoff := l.now().Add(-l.window)
+	ts := l.fails[key]
+	i := 0
+	for i < len(ts) && ts[i].Before(cutoff) {
+		i++
+	}
+	ts = ts[i:]
+	if len(ts) == 0 {
+		delete(l.fails, key)
+	} else {
+		l.fails[key] = ts
+	}
+	return ts
+}
+
+// blocked returns how long to wait before trying again, or 0.
+func (l *loginLimiter) blocked(user, ip string) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var wait time.Duration
+	for _, k := range []struct {
+		key   string
+		limit int
+	}{{"u:" + strings.ToLower(user), l.perUser}, {"ip:" + ip, l.perIP}} {
+		ts := l.recent(k.key)
+		if len(ts) >= k.limit {
+			if w := ts[len(ts)-k.limit].Add(l.window).Sub(l.now()); w > wait {
+				wait = w
+			}
+		}
+	}
+	return wait
+}
+
+func (l *loginLimiter) fail(user, ip string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	for _, key := range []string{"u:" + strings.ToLower(user), "ip:" + ip} {
+		l.fails[key] = append(l.recent(key), now)
+	}
+}
+
+func (l *loginLimiter) succeed(user string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.fails, "u:"+strings.ToLower(user))
+}
+
+// prune forgets failures older than the window.
+func (l *loginLimiter) prune() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for key := range l.fails {
+		l.recent(key)
+	}
+}

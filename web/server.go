@@ -1,0 +1,352 @@
+// Package web serves repairgym over HTTP: the JSON API, the practice
+// WebSocket, and the browser app. It translates requests into calls on the
+// engine and keeps no practice logic of its own.
+package web
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/repairgym/repairgym/engine"
+	"github.com/repairgym/repairgym/grading"
+	"github.com/repairgym/repairgym/scenarios"
+)
+
+// Defaults, in variables so that tests can shorten them.
+var (
+	// PongWait is how long a socket may stay silent, pongs included,
+	// before it is dropped; pings go out at nine tenths of it.
+	PongWait = 60 * time.Second
+	// WriteWait bounds one write to a socket.
+	WriteWait = 10 * time.Second
+)
+
+// Config holds a Server's settings and dependencies.
+type Config struct {
+	Store   engine.Store
+	Catalog *scenarios.Catalog
+	Rubric  *grading.Rubric
+	Grader  engine.Grader
+	// Voices are the persona voices besides the scripted one.
+	Voices map[string]engine.Voice
+	Logger *slog.Logger
+	// Registry receives the server's metrics; nil makes a fresh one.
+	Registry *prometheus.Registry
+
+	// AllowedOrigins are origins, besides the server's own, whose pages
+	// may open sockets and send cookie-authenticated writes, such as
+	// "https://training.example.org".
+	AllowedOrigins []string
+	// IdleTimeout ends sessions untouched for this long as abandoned.
+	IdleTimeout time.Duration
+	// TokenTTL is how long a login lasts.
+	TokenTTL time.Duration
+	// BcryptCost is the cost of password hashes; tests lower it.
+	BcryptCost int
+	// SweepEvery is how often idle sessions are ended and unused ones
+	// dropped from memory.
+	SweepEvery time.Duration
+}
+
+// Server is the repairgym HTTP server.
+type Server struct {
+	cfg     Config
+	echo    *echo.Echo
+	gym     *engine.Gym
+	grader  engine.Grader
+	log     *slog.Logger
+	metrics *metrics
+	hub     *hub
+	logins  *loginLimiter
+	origins map[string]bool
+
+	stop     chan struct{}
+	stopOnce sync.Once
+	wg       sync.WaitGroup
+}
+
+//go:embed ui
+var uiFiles embed.FS
+
+// New returns a server ready to serve; Close stops its background work.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil || cfg.Catalog == nil || cfg.Grader == nil {
+		return nil, errors.New("web: a store, a catalog and a grader are required")
+	}
+	if cfg.Rubric == nil {
+		cfg.Rubric = grading.DefaultRubric()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 30 * time.Minute
+	}
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = 12 * time.Hour
+	}
+	if cfg.BcryptCost == 0 {
+		cfg.BcryptCost = 12
+	}
+	if cfg.SweepEvery <= 0 {
+		cfg.SweepEvery = time.Minute
+	}
+	s := &Server{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		logins:  newLoginLimiter(),
+		origins: map[string]bool{},
+		stop:    make(chan struct{}),
+	}
+	for _, o := range cfg.AllowedOrigins {
+		u, err := url.Parse(strings.TrimSpace(o))
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return nil, fmt.Errorf("web: allowed origin %q must look like https://host[:port]", o)
+		}
+		s.origins[strings.ToLower(u.Scheme+"://"+u.Host)] = true
+	}
+	s.metrics = newMetrics(cfg.Registry)
+	s.grader = timedGrader{Grader: cfg.Grader, m: s.metrics}
+	s.gym = engine.NewGym(engine.GymConfig{
+		Store:   timedStore{Store: cfg.Store, m: s.metrics},
+		Catalog: cfg.Catalog,
+		Grader:  s.grader,
+		Rubric:  cfg.Rubric,
+		Voices:  cfg.Voices,
+	})
+	s.metrics.watch(s.gym)
+	s.hub = newHub(s)
+	s.echo = s.routes()
+
+	s.wg.Add(1)
+	go s.sweep()
+	return s, nil
+}
+
+// Handler returns the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// HTTPServer returns an http.Server for the handler with timeouts set. The
+// write timeout does not apply to sockets, which set their own deadlines.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// Shutdown lets turns in progress finish, closes every socket with a close
+// frame, and stops background work. The caller shuts the http.Server down
+// first, so no new requests arrive, and closes the store afterwards.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.stopOnce.Do(func() { close(s.stop) })
+	err := s.hub.shutdown(ctx)
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return errors.Join(err, ctx.Err())
+	}
+	return err
+}
+
+// sweep ends idle sessions and drops unused ones from memory, until the
+// server stops.
+func (s *Server) sweep() {
+	defer s.wg.Done()
+	t := time.NewTicker(s.cfg.SweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.sweepOnce(context.Background())
+		}
+	}
+}
+
+func (s *Server) sweepOnce(ctx context.Context) {
+	now := time.Now()
+	ended, err := s.gym.AbandonIdle(ctx, now.Add(-s.cfg.IdleTimeout))
+	if err != nil {
+		s.log.Warn("ending idle sessions", "err", err)
+	}
+	if ended > 0 {
+		s.log.Info("ended idle sessions", "count", ended)
+		s.hub.refreshEnded(ctx)
+	}
+	s.logins.prune()
+	// Sessions nobody has touched for a while cost memory for nothing:
+	// their state is in the store.
+	s.gym.Evict(now.Add(-5 * time.Minute))
+}
+
+func (s *Server) routes() *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = echo.ExtractIPDirect()
+
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: engine.NewID}))
+	e.Use(s.logRequests)
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			s.log.Error("panic", "request_id", requestID(c), "err", err, "stack", string(stack))
+			return err
+		},
+	}))
+	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
+		ContentTypeNosniff:    "nosniff",
+		XFrameOptions:         "DENY",
+		ReferrerPolicy:        "no-referrer",
+		ContentSecurityPolicy: "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
+	}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit: "64K",
+		// Scenario files may be larger; their handler reads up to the
+		// scenario size limit itself.
+		Skipper: func(c echo.Context) bool { return strings.HasPrefix(c.Path(), "/api/scenarios") },
+	}))
+
+	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
+	e.GET("/readyz", s.ready)
+	e.GET("/metrics", echo.WrapHandler(s.metrics.handler()))
+
+	api := e.Group("/api", noStore)
+	api.POST("/login", s.login)
+	auth := api.Group("", s.authenticate, s.checkCSRF)
+	auth.POST("/logout", s.logout)
+	auth.GET("/me", s.me)
+	auth.GET("/users", s.listUsers, s.roles(engine.RoleAdmin, engine.RoleSupervisor))
+	auth.POST("/users", s.createUser, s.roles(engine.RoleAdmin))
+	auth.GET("/rubric", s.rubric)
+	auth.POST("/grade", s.grade)
+	auth.GET("/scenarios", s.listScenarios)
+	auth.GET("/scenarios/:id", s.getScenario)
+	auth.POST("/scenarios/validate", s.validateScenario, s.roles(engine.RoleAdmin, engine.RoleSupervisor))
+	auth.PUT("/scenarios/:id", s.putScenario, s.roles(engine.RoleAdmin, engine.RoleSupervisor))
+	auth.POST("/sessions", s.createSession)
+	auth.GET("/sessions", s.listSessions)
+	auth.GET("/sessions/:id", s.getSession)
+	auth.GET("/sessions/:id/feedback", s.sessionFeedback)
+	auth.POST("/sessions/:id/reviews", s.addReview, s.roles(engine.RoleAdmin, engine.RoleSupervisor))
+	auth.GET("/sessions/:id/ws", s.socket)
+
+	static, err := fs.Sub(uiFiles, "ui")
+	if err != nil {
+		panic(err) // embedded above
+	}
+	e.GET("/*", echo.WrapHandler(http.FileServerFS(static)), cacheStatic)
+	return e
+}
+
+func noStore(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return next(c)
+	}
+}
+
+func cacheStatic(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-cache")
+		return next(c)
+	}
+}
+
+func (s *Server) ready(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.cfg.Store.Ping(ctx); err != nil {
+		s.log.Warn("store not ready", "err", err)
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// logRequests logs each request once it is answered. The query string is
+// left out: a socket may carry its token there.
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		status := c.Response().Status
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		attrs := []any{"request_id", requestID(c), "method", c.Request().Method, "path", c.Request().URL.Path,
+			"status", status, "duration_ms", time.Since(start).Milliseconds(), "remote", c.RealIP()}
+		if u, ok := c.Get(ctxUser).(engine.User); ok {
+			attrs = append(attrs, "user", u.ID)
+		}
+		s.log.Log(c.Request().Context(), level, "request", attrs...)
+		return nil
+	}
+}
+
+func requestID(c echo.Context) string {
+	return c.Response().Header().Get(echo.HeaderXRequestID)
+}
+
+// sameOrigin reports whether a request's Origin is the server's own host,
+// with the scheme it was reached by, or one of the allowed origins. A
+// request without Origin is not from a browser page and passes.
+func (s *Server) sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	key := strings.ToLower(u.Scheme + "://" + u.Host)
+	if s.origins[key] {
+		return true
+	}
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	return key == scheme+"://"+strings.ToLower(r.Host)
+}
+
+// clientIP returns the address failed logins are counted against.
+func clientIP(c echo.Context) string {
+	host, _, err := net.SplitHostPort(c.Request().RemoteAddr)
+	if err != nil {
+		return c.Request().RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,441 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gorilla/websocket"
+	"github.com/labstack/echo/v4"
+
+	"github.com/repairgym/repairgym/engine"
+)
+
+// maxFrame bounds a message from the browser: a response of 4,000
+// characters, each up to four bytes, with room for the envelope and for
+// escapes. A larger frame closes the socket with 1009.
+const maxFrame = 32 << 10
+
+// sendQueue is how many messages may wait for a slow socket before it is
+// dropped; the client resumes from the state message on reconnecting.
+const sendQueue = 64
+
+// Socket error codes besides the engine's.
+const (
+	codeBadMessage  = "bad_message"
+	codeUnknownType = "unknown_type"
+)
+
+// inbound is any message from the browser.
+type inbound struct {
+	Type        string `json:"type"`
+	Turn        int    `json:"turn"`
+	Text        string `json:"text"`
+	RuptureType string `json:"rupture_type"`
+	Marker      string `json:"marker"`
+}
+
+// conn is one practice socket. Only its write loop writes to the socket
+// and only its read loop reads, as gorilla/websocket requires.
+type conn struct {
+	ws        *websocket.Conn
+	sessionID string
+	user      engine.User
+	send      chan any
+	// closing is closed to make the write loop send a close frame with
+	// closeCode and stop.
+	closing   chan struct{}
+	closeOnce sync.Once
+	closeCode int
+	closeText string
+}
+
+// enqueue queues a message without blocking. A socket too slow to keep up
+// is closed; the browser reconnects and resumes from the state.
+func (c *conn) enqueue(msg any) bool {
+	select {
+	case c.send <- msg:
+		return true
+	default:
+		c.close(websocket.CloseTryAgainLater, "too slow")
+		return false
+	}
+}
+
+func (c *conn) close(code int, text string) {
+	c.closeOnce.Do(func() {
+		c.closeCode, c.closeText = code, text
+		close(c.closing)
+	})
+}
+
+// hub tracks the sockets of every session, so that a change made through
+// one socket reaches every socket open on the session.
+type hub struct {
+	s     *Server
+	mu    sync.Mutex
+	conns map[string]map[*conn]bool
+	wg    sync.WaitGroup
+	// draining is set on shutdown: no new messages are taken.
+	draining bool
+}
+
+func newHub(s *Server) *hub {
+	return &hub{s: s, conns: map[string]map[*conn]bool{}}
+}
+
+func (h *hub) add(c *conn) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.draining {
+		return false
+	}
+	if h.conns[c.sessionID] == nil {
+		h.conns[c.sessionID] = map[*conn]bool{}
+	}
+	h.conns[c.sessionID][c] = true
+	// One for the read loop, one for the write loop.
+	h.wg.Add(2)
+	h.s.metrics.sockets.Inc()
+	return true
+}
+
+func (h *hub) remove(c *conn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if set := h.conns[c.sessionID]; set[c] {
+		delete(set, c)
+		if len(set) == 0 {
+			delete(h.conns, c.sessionID)
+		}
+		h.s.metrics.sockets.Dec()
+	}
+}
+
+// broadcast sends messages to every socket of a session.
+func (h *hub) broadcast(sessionID string, msgs ...any) {
+	h.mu.Lock()
+	targets := make([]*conn, 0, len(h.conns[sessionID]))
+	for c := range h.conns[sessionID] {
+		targets = append(targets, c)
+	}
+	h.mu.Unlock()
+	for _, c := range targets {
+		for _, m := range msgs {
+			if !c.enqueue(m) {
+				break
+			}
+		}
+	}
+}
+
+// refreshEnded tells the sockets of sessions that ended without them — by
+// the idle sweep — that they ended.
+func (h *hub) refreshEnded(ctx context.Context) {
+	h.mu.Lock()
+	ids := make([]string, 0, len(h.conns))
+	for id := range h.conns {
+		ids = append(ids, id)
+	}
+	h.mu.Unlock()
+	for _, id := range ids {
+		rec, err := h.s.gym.Record(ctx, id)
+		if err == nil && rec.State.Status == engine.Ended {
+			h.broadcast(id, endMessage(rec))
+		}
+	}
+}
+
+// shutdown stops taking messages, lets each socket finish the message it
+// is handling, and closes every socket with 1001.
+func (h *hub) shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.draining = true
+	var all []*conn
+	for _, set := range h.conns {
+		for c := range set {
+			all = append(all, c)
+		}
+	}
+	h.mu.Unlock()
+	for _, c := range all {
+		// Wakes a read loop waiting for the next message; one handling a
+		// message finishes it first.
+		c.ws.SetReadDeadline(time.Now())
+	}
+	done := make(chan struct{})
+	go func() {
+		h.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return errors.New("sockets still open at the shutdown deadline")
+	}
+}
+
+func (h *hub) isDraining() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.draining
+}
+
+// upgrader accepts sockets from the server's own origin or an allowed one.
+func (s *Server) upgrader() *websocket.Upgrader {
+	return &websocket.Upgrader{
+		ReadBufferSize:   1024,
+		WriteBufferSize:  1024,
+		HandshakeTimeout: 10 * time.Second,
+		CheckOrigin:      s.sameOrigin,
+	}
+}
+
+// socket serves GET /api/sessions/:id/ws. After the upgrade the
+// connection belongs to the socket: errors are logged, never returned to
+// Echo, which would write an HTTP response into it.
+func (s *Server) socket(c echo.Context) error {
+	rec, err := s.visibleSession(c)
+	if err != nil {
+		return err
+	}
+	me := currentUser(c)
+	if rec.Trainee != me.ID {
+		// Watching someone else's session is not offered yet.
+		return notFound("session")
+	}
+	if !s.sameOrigin(c.Request()) {
+		s.metrics.wsErrors.WithLabelValues(codeForbidden).Inc()
+		return newError(http.StatusForbidden, codeForbidden, "this origin may not open practice sockets")
+	}
+	ws, err := s.upgrader().Upgrade(c.Response(), c.Request(), nil)
+	if err != nil {
+		s.log.Info("websocket upgrade failed", "request_id", requestID(c), "err", err)
+		return nil // the upgrader has answered
+	}
+	cn := &conn{ws: ws, sessionID: rec.State.ID, user: me, send: make(chan any, sendQueue), closing: make(chan struct{})}
+	if !s.hub.add(cn) {
+		ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(time.Second))
+		ws.Close()
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go s.writeLoop(cn, cancel)
+	s.readLoop(ctx, cn)
+	cancel()
+	return nil
+}
+
+// writeLoop is the only writer of a socket: queued messages, pings, and
+// the close frame.
+func (s *Server) writeLoop(c *conn, cancel context.CancelFunc) {
+	ping := time.NewTicker(PongWait * 9 / 10)
+	defer func() {
+		ping.Stop()
+		c.ws.Close()
+		cancel()
+		s.hub.wg.Done()
+	}()
+	for {
+		select {
+		case msg := <-c.send:
+			c.ws.SetWriteDeadline(time.Now().Add(WriteWait))
+			if err := c.ws.WriteJSON(msg); err != nil {
+				c.close(websocket.CloseAbnormalClosure, "")
+				return
+			}
+		case <-ping.C:
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(WriteWait)); err != nil {
+				return
+			}
+		case <-c.closing:
+			// Flush what is queued, then say goodbye.
+		drain:
+			for {
+				select {
+				case msg := <-c.send:
+					c.ws.SetWriteDeadline(time.Now().Add(WriteWait))
+					if c.ws.WriteJSON(msg) != nil {
+						return
+					}
+				default:
+					break drain
+				}
+			}
+			if c.closeCode != websocket.CloseAbnormalClosure {
+				c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeText), time.Now().Add(WriteWait))
+			}
+			return
+		}
+	}
+}
+
+// readLoop reads and handles messages one at a time until the socket
+// closes, the session ends, or the server drains.
+func (s *Server) readLoop(ctx context.Context, c *conn) {
+	defer func() {
+		s.hub.remove(c)
+		s.hub.wg.Done()
+		if s.hub.isDraining() {
+			c.close(websocket.CloseGoingAway, "server restarting")
+		} else {
+			c.close(websocket.CloseNormalClosure, "")
+		}
+	}()
+	c.ws.SetReadLimit(maxFrame)
+	c.ws.SetReadDeadline(time.Now().Add(PongWait))
+	c.ws.SetPongHandler(func(string) error {
+		return c.ws.SetReadDeadline(time.Now().Add(PongWait))
+	})
+
+	rec, err := s.gym.Record(ctx, c.sessionID)
+	if err != nil {
+		s.log.Error("socket: load session", "session", c.sessionID, "err", err)
+		return
+	}
+	c.enqueue(s.stateMessage(c.user, rec))
+	if rec.State.Status == engine.Ended {
+		c.enqueue(endMessage(rec))
+	}
+	for {
+		_, data, err := c.ws.ReadMessage()
+		if err != nil {
+			switch {
+			case errors.Is(err, websocket.ErrReadLimit):
+				s.metrics.wsErrors.WithLabelValues(codeTooLarge).Inc()
+				c.close(websocket.CloseMessageTooBig, "message too large")
+			case websocket.IsUnexpectedCloseError(err, websocket.CloseGoingAway, websocket.CloseNormalClosure, websocket.CloseNoStatusReceived) && !s.hub.isDraining():
+				s.log.Info("socket closed", "session", c.sessionID, "err", err)
+			}
+			return
+		}
+		c.ws.SetReadDeadline(time.Now().Add(PongWait))
+		if s.hub.isDraining() {
+			return
+		}
+		if stop := s.handleMessage(ctx, c, data); stop {
+			return
+		}
+	}
+}
+
+func (s *Server) sendError(c *conn, code, message string) {
+	s.metrics.wsErrors.WithLabelValues(code).Inc()
+	c.enqueue(map[string]any{"type": "error", "code": code, "message": message})
+}
+
+func (s *Server) sendEngineError(c *conn, err error) {
+	code := engine.ErrorCode(err)
+	if code == engine.EINTERNAL {
+		s.log.Error("socket: internal error", "session", c.sessionID, "err", err)
+	} else if ee := (*engine.Error)(nil); errors.As(err, &ee) && ee.Err != nil {
+		s.log.Warn("socket: request failed", "session", c.sessionID, "code", code, "err", ee.Err)
+	}
+	s.sendError(c, code, engine.ErrorMessage(err))
+}
+
+// handleMessage handles one message and reports whether the socket should
+// close.
+func (s *Server) handleMessage(ctx context.Context, c *conn, data []byte) (stop bool) {
+	var msg inbound
+	if !utf8.Valid(data) {
+		s.sendError(c, codeBadMessage, "messages must be UTF-8 JSON")
+		return false
+	}
+	if err := decodeStrict(data, &msg); err != nil {
+		s.sendError(c, codeBadMessage, "messages must be JSON objects with a known type and fields")
+		return false
+	}
+	switch msg.Type {
+	case "response":
+		step, rec, err := s.gym.Respond(ctx, c.sessionID, msg.Turn, msg.Text, func(delta string) {
+			s.hub.broadcast(c.sessionID, map[string]any{"type": "client_delta", "turn": msg.Turn + 2, "delta": delta})
+		})
+		switch engine.ErrorCode(err) {
+		case "":
+		case engine.EDUPLICATE:
+			return false // a resend after reconnecting: already accepted
+		default:
+			s.sendEngineError(c, err)
+			return false
+		}
+		s.metrics.turns.Inc()
+		var out []any
+		if rec.State.Mode == engine.Practice {
+			out = append(out, feedbackMessage(step.Feedback))
+		}
+		out = append(out, map[string]any{"type": "client_turn", "turn": step.Client.N, "text": step.Client.Text})
+		if step.Summary != nil {
+			out = append(out, s.endMessages(ctx, rec)...)
+		}
+		s.hub.broadcast(c.sessionID, out...)
+	case "retry":
+		rec, err := s.gym.Retry(ctx, c.sessionID, msg.Turn)
+		if err != nil {
+			s.sendEngineError(c, err)
+			return false
+		}
+		s.hub.broadcast(c.sessionID, s.stateMessage(c.user, rec))
+	case "flag":
+		f, rec, err := s.gym.Flag(ctx, c.sessionID, msg.Turn, msg.RuptureType, msg.Marker)
+		if err != nil {
+			s.sendEngineError(c, err)
+			return false
+		}
+		reply := map[string]any{"type": "flag_result", "turn": f.Turn}
+		if rec.State.Mode == engine.Practice {
+			reply["correct"] = f.Correct
+			reply["rupture_type"] = f.RuptureType
+		}
+		c.enqueue(reply)
+	case "pause":
+		rec, err := s.gym.Pause(ctx, c.sessionID)
+		if err != nil {
+			s.sendEngineError(c, err)
+			return false
+		}
+		s.hub.broadcast(c.sessionID, s.stateMessage(c.user, rec))
+		return true
+	case "end":
+		rec, err := s.gym.Abandon(ctx, c.sessionID)
+		if err != nil {
+			s.sendEngineError(c, err)
+			return false
+		}
+		s.hub.broadcast(c.sessionID, s.endMessages(ctx, rec)...)
+		return true
+	default:
+		s.sendError(c, codeUnknownType, "unknown message type; use response, retry, flag, pause or end")
+	}
+	return false
+}
+
+func (s *Server) stateMessage(viewer engine.User, rec engine.SessionRecord) map[string]any {
+	return map[string]any{"type": "state", "session": s.sessionView(viewer, rec, viewer.Username, true)}
+}
+
+func feedbackMessage(fb engine.Feedback) map[string]any {
+	return map[string]any{"type": "feedback", "turn": fb.Turn, "scores": fb.Scores, "overall": fb.Overall, "notes": fb.Notes, "exemplar": fb.Exemplar}
+}
+
+func endMessage(rec engine.SessionRecord) map[string]any {
+	return map[string]any{"type": "end", "outcome": rec.State.Outcome, "summary": rec.State.Summary}
+}
+
+// endMessages closes a session for the browser: in assessment mode the
+// feedback held back until now, then the end.
+func (s *Server) endMessages(ctx context.Context, rec engine.SessionRecord) []any {
+	var out []any
+	if rec.State.Mode == engine.Assessment {
+		if fbs, err := s.gym.Feedback(ctx, rec.State.ID); err == nil {
+			for _, fb := range fbs {
+				out = append(out, feedbackMessage(fb))
+			}
+		}
+	}
+	return append(out, endMessage(rec))
+}
