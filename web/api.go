@@ -234,6 +234,7 @@ type sessionJSON struct {
 	ScenarioID      string           `json:"scenario_id"`
 	ScenarioVersion int              `json:"scenario_version"`
 	Title           string           `json:"title"`
+	ClientName      string           `json:"client_name"`
 	Persona         string           `json:"persona"`
 	Mode            string           `json:"mode"`
 	Status          string           `json:"status"`
@@ -264,6 +265,7 @@ func (s *Server) sessionView(viewer engine.User, rec engine.SessionRecord, train
 		Summary: st.Summary, Reviews: []engine.Review{}, Flags: st.Flags}
 	if scn, ok := s.cfg.Catalog.Version(st.ScenarioID, st.ScenarioVersion); ok {
 		v.Title = scn.Title
+		v.ClientName, _, _ = strings.Cut(scn.Persona.Name, " ")
 	}
 	if n := len(st.Turns); n > 0 && st.Status != engine.Ended && st.Turns[n-1].Speaker == engine.Client {
 		v.Pending = st.Turns[n-1].N

@@ -1,0 +1,274 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/repairgym/repairgym/engine"
+	"github.com/repairgym/repairgym/engine/boltstore"
+	"github.com/repairgym/repairgym/grading"
+	"github.com/repairgym/repairgym/scenarios"
+)
+
+// testServer is a real server on a random loopback port, with its own
+// embedded store in a temporary folder.
+type testServer struct {
+	*Server
+	http  *httptest.Server
+	store engine.Store
+	url   string
+}
+
+func newTestServer(t *testing.T, mutate ...func(*Config)) *testServer {
+	t.Helper()
+	store, err := boltstore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := scenarios.LoadFS(scenarios.Library(), ".", grading.DefaultRubric().Scale())
+	if err != nil || len(set.Problems) > 0 {
+		t.Fatalf("library: %v %v", err, set.Problems)
+	}
+	cfg := Config{
+		Store:      store,
+		Catalog:    scenarios.NewCatalog(set.Scenarios...),
+		Grader:     grading.NewLexicon(grading.DefaultRubric()),
+		BcryptCost: bcrypt.MinCost,
+	}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	srv, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		hs.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		store.Close()
+	})
+	return &testServer{Server: srv, http: hs, store: store, url: hs.URL}
+}
+
+// client is a logged-in API user.
+type client struct {
+	t     *testing.T
+	ts    *testServer
+	user  userJSON
+	token string
+}
+
+func (ts *testServer) addUser(t *testing.T, username, role, cohort string) {
+	t.Helper()
+	if _, err := ts.NewUser(context.Background(), username, "password-"+username, role, cohort); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// login logs in with a bearer token.
+func (ts *testServer) login(t *testing.T, username string) *client {
+	t.Helper()
+	var res struct {
+		Token string   `json:"token"`
+		User  userJSON `json:"user"`
+	}
+	status := ts.do(t, "", http.MethodPost, "/api/login", map[string]string{"username": username, "password": "password-" + username}, &res)
+	if status != http.StatusOK || res.Token == "" {
+		t.Fatalf("login %s: status %d", username, status)
+	}
+	return &client{t: t, ts: ts, user: res.User, token: res.Token}
+}
+
+// user creates a user and logs them in.
+func (ts *testServer) user(t *testing.T, username, role, cohort string) *client {
+	t.Helper()
+	ts.addUser(t, username, role, cohort)
+	return ts.login(t, username)
+}
+
+// do sends a JSON request with an optional bearer token and decodes the
+// JSON answer into out, returning the status.
+func (ts *testServer) do(t *testing.T, token, method, path string, body, out any) int {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, ts.url+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, _ := io.ReadAll(res.Body)
+	if out != nil && len(data) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			t.Fatalf("%s %s: %d, body %q: %v", method, path, res.StatusCode, data, err)
+		}
+	}
+	return res.StatusCode
+}
+
+func (c *client) do(method, path string, body, out any) int {
+	c.t.Helper()
+	return c.ts.do(c.t, c.token, method, path, body, out)
+}
+
+// errorCode decodes an API error body.
+type apiErrorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func (c *client) startSession(scenario, mode string) string {
+	c.t.Helper()
+	var res map[string]any
+	if st := c.do(http.MethodPost, "/api/sessions", map[string]string{"scenario_id": scenario, "mode": mode}, &res); st != http.StatusCreated {
+		c.t.Fatalf("start session: %d %v", st, res)
+	}
+	if !strings.HasPrefix(res["ws_url"].(string), "ws://") {
+		c.t.Fatalf("ws_url = %v", res["ws_url"])
+	}
+	return res["id"].(string)
+}
+
+// socket is a real WebSocket client on a practice session.
+type socket struct {
+	t  *testing.T
+	ws *websocket.Conn
+}
+
+func (c *client) dial(sessionID string) *socket {
+	c.t.Helper()
+	s, res, err := c.ts.dialWith(sessionID, http.Header{"Authorization": {"Bearer " + c.token}, "Origin": {c.ts.url}})
+	if err != nil {
+		status := 0
+		if res != nil {
+			status = res.StatusCode
+		}
+		c.t.Fatalf("dial: %v (status %d)", err, status)
+	}
+	s.t = c.t
+	return s
+}
+
+func (ts *testServer) dialWith(sessionID string, h http.Header) (*socket, *http.Response, error) {
+	id, query, _ := strings.Cut(sessionID, "?")
+	u := "ws" + strings.TrimPrefix(ts.url, "http") + "/api/sessions/" + url.PathEscape(id) + "/ws"
+	if query != "" {
+		u += "?" + query
+	}
+	ws, res, err := websocket.DefaultDialer.Dial(u, h)
+	if err != nil {
+		return nil, res, err
+	}
+	return &socket{ws: ws}, res, nil
+}
+
+func (s *socket) send(msg any) {
+	s.t.Helper()
+	if err := s.ws.WriteJSON(msg); err != nil {
+		s.t.Fatalf("send: %v", err)
+	}
+}
+
+// next reads the next message, failing after a few seconds.
+func (s *socket) next() map[string]any {
+	s.t.Helper()
+	s.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var m map[string]any
+	if err := s.ws.ReadJSON(&m); err != nil {
+		s.t.Fatalf("read: %v", err)
+	}
+	return m
+}
+
+// until reads messages until one of the given type, returning it and all
+// read on the way.
+func (s *socket) until(typ string) (map[string]any, []map[string]any) {
+	s.t.Helper()
+	var seen []map[string]any
+	for {
+		m := s.next()
+		seen = append(seen, m)
+		if m["type"] == typ {
+			return m, seen
+		}
+	}
+}
+
+func (s *socket) close() { s.ws.Close() }
+
+// state reads the state message every connection starts with.
+func (s *socket) state() map[string]any {
+	s.t.Helper()
+	m := s.next()
+	if m["type"] != "state" {
+		s.t.Fatalf("first message is %v, want state", m["type"])
+	}
+	return m["session"].(map[string]any)
+}
+
+func num(v any) int {
+	f, _ := v.(float64)
+	return int(f)
+}
+
+// cookieClient is a browser-like client holding the session cookie.
+type cookieClient struct {
+	*http.Client
+	csrf string
+}
+
+func (ts *testServer) cookieLogin(t *testing.T, username string) *cookieClient {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar}
+	body := strings.NewReader(`{"username":"` + username + `","password":"password-` + username + `"}`)
+	res, err := hc.Post(ts.url+"/api/login", "application/json", body)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("cookie login: %v %v", err, res)
+	}
+	res.Body.Close()
+	cc := &cookieClient{Client: hc}
+	u, _ := url.Parse(ts.url)
+	for _, ck := range jar.Cookies(u) {
+		if ck.Name == csrfCookie {
+			cc.csrf = ck.Value
+		}
+	}
+	if cc.csrf == "" {
+		t.Fatal("no CSRF cookie after login")
+	}
+	return cc
+}
