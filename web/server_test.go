@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/repairgym/repairgym/engine"
 	"github.com/repairgym/repairgym/grading"
 )

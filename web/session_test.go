@@ -588,5 +588,3 @@ func TestStartSessionErrors(t *testing.T) {
 		}
 	}
 }
-
-
