@@ -2,11 +2,14 @@
 GO ?= go
 GOFILES = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*')
 
-.PHONY: test build lint fuzz bench eval model
+.PHONY: test deps build lint fuzz bench eval model
 
-# Everything CI runs: lint first, then every test.
-test: lint
-	$(GO) test -count=1 ./...
+# Everything CI runs: install what the tests need, lint, then every test.
+test: deps lint
+	$(GO) test -count=1 -timeout 20m ./...
+
+deps:
+	@scripts/test-deps.sh
 
 build:
 	$(GO) build -o bin/repairgym ./cmd/repairgym

@@ -437,7 +437,8 @@ async function showPractice(id) {
           text.value = '';
           counter.textContent = '0 / 4000';
           announce(`The client says: ${m.text}`);
-          text.focus();
+          text.focus({ preventScroll: true });
+          form.scrollIntoView({ block: 'end', behavior: 'smooth' });
           break;
         }
         case 'end':

@@ -1,0 +1,255 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/repairgym/repairgym/engine"
+)
+
+// chromiumPath finds Debian's Chromium. make test installs it; a plain go
+// test without it skips, except in CI, where a missing browser must fail.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium is not installed; make test installs it")
+	}
+	t.Skip("chromium is not installed; run make test, which installs it")
+	return ""
+}
+
+// browser starts a headless Chromium for the test.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+	})
+	return ctx
+}
+
+// screenshots keeps a test's screenshots in a folder that outlives it, to
+// be looked at.
+type screenshots struct {
+	t   *testing.T
+	dir string
+	n   int
+}
+
+func newScreenshots(t *testing.T) *screenshots {
+	dir := filepath.Join(os.TempDir(), "repairgym-screenshots", t.Name())
+	os.RemoveAll(dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots in %s", dir)
+	return &screenshots{t: t, dir: dir}
+}
+
+func (s *screenshots) take(ctx context.Context, name string) {
+	s.t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		s.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	s.n++
+	if err := os.WriteFile(filepath.Join(s.dir, fmt.Sprintf("%02d-%s.png", s.n, name)), png, 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// waitFor polls a JavaScript condition until it is true.
+func waitFor(t *testing.T, ctx context.Context, what, expr string) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("waiting for %s: %v", what, err)
+	}
+}
+
+func TestBrowserPractiseToTheEnd(t *testing.T) {
+	ts := newTestServer(t)
+	ts.addUser(t, "tess", engine.RoleTrainee, "c1")
+	ctx := browser(t)
+	shots := newScreenshots(t)
+
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.url+"/"),
+		chromedp.WaitVisible("#login-form"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	shots.take(ctx, "login")
+	// A wrong password is explained, not crashed on.
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys("#username", "tess"),
+		chromedp.SendKeys("#password", "not-my-password"),
+		chromedp.Click("#login-form button[type=submit]"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the login error", `document.querySelector('#login-error').textContent.includes('wrong username or password')`)
+	if err := chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#password').value = ''`),
+		chromedp.SendKeys("#password", "password-tess"),
+		chromedp.Click("#login-form button[type=submit]"),
+		chromedp.WaitVisible("#scenario-list li.scenario"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	shots.take(ctx, "library")
+
+	if err := chromedp.Do(ctx,
+		chromedp.Click(`button[aria-label="Practise: Late again"]`),
+		chromedp.WaitVisible("#composer"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the client's opening line", `document.querySelectorAll('li.line.client').length === 1`)
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := loc[strings.LastIndex(loc, "/")+1:]
+	if ts.mustRecord(t, id).Trainee == "" {
+		t.Fatalf("no session %s", id)
+	}
+
+	for turn := 1; ; turn++ {
+		answer := bestExemplar(t, ts, id)
+		if err := chromedp.Do(ctx,
+			chromedp.SendKeys("#response", answer),
+			chromedp.Click("#composer button[type=submit]"),
+		); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, ctx, fmt.Sprintf("feedback %d", turn), fmt.Sprintf(`document.querySelectorAll('li.feedback').length >= %d`, turn))
+		waitFor(t, ctx, fmt.Sprintf("the client's line %d", turn+1), fmt.Sprintf(`document.querySelectorAll('li.line.client').length >= %d`, turn+1))
+		if turn == 1 {
+			shots.take(ctx, "feedback")
+			marks, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('li.line.trainee mark').length`))
+			if err != nil || marks == 0 {
+				t.Errorf("no evidence marked in the trainee's words (%d, %v)", marks, err)
+			}
+			bars, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('li.feedback .bar[role=img][aria-label]').length`))
+			if bars != 3 {
+				t.Errorf("%d labelled criterion bars, want 3", bars)
+			}
+		}
+		if ts.mustRecord(t, id).State.Status == engine.Ended {
+			break
+		}
+		if turn > 8 {
+			t.Fatal("the session did not end")
+		}
+	}
+	waitFor(t, ctx, "the debrief", `!document.querySelector('#debrief').hidden`)
+	text, err := chromedp.Run(ctx, chromedp.Text("#debrief"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "Repaired") || !strings.Contains(text, "Mean overall") || !strings.Contains(text, "strongest moment") {
+		t.Errorf("debrief reads %q", text)
+	}
+	shots.take(ctx, "summary")
+
+	// The session is in the history, and its transcript opens.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.url+"/#/history"),
+		chromedp.WaitVisible("#session-rows tr a"),
+		chromedp.Click("#session-rows tr a"),
+		chromedp.WaitVisible("#debrief"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	shots.take(ctx, "transcript")
+
+	// At phone width the practice page still fits.
+	id2 := ts.login(t, "tess").startSession("too-quick-yes", engine.Practice)
+	if err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(ts.url+"/#/practice/"+id2),
+		chromedp.WaitVisible("#composer"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the opening line", `document.querySelectorAll('li.line.client').length === 1`)
+	overflow, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
+	if overflow {
+		t.Error("the practice page scrolls sideways at phone width")
+	}
+	shots.take(ctx, "phone")
+}
+
+// TestBrowserRendersTextAsText saves a scenario whose title is HTML and
+// checks the library shows it as text and runs none of it.
+func TestBrowserRendersTextAsText(t *testing.T) {
+	ts := newTestServer(t)
+	ts.addUser(t, "tess", engine.RoleTrainee, "c1")
+	sup := ts.user(t, "sue", engine.RoleSupervisor, "c1")
+	src := readLibraryFile(t, "late-again.yaml")
+	evil := `<img src=x onerror="window.pwned=1">`
+	src = strings.Replace(src, "version: 1", "version: 2", 1)
+	src = strings.Replace(src, "title: Late again", "title: '"+evil+"'", 1)
+	req, _ := http.NewRequest(http.MethodPut, ts.url+"/api/scenarios/late-again", strings.NewReader(src))
+	req.Header.Set("Authorization", "Bearer "+sup.token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("save: %v %v", err, res.StatusCode)
+	}
+	res.Body.Close()
+
+	ctx := browser(t)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.url+"/"),
+		chromedp.WaitVisible("#login-form"),
+		chromedp.SendKeys("#username", "tess"),
+		chromedp.SendKeys("#password", "password-tess"),
+		chromedp.Click("#login-form button[type=submit]"),
+		chromedp.WaitVisible("#scenario-list li.scenario"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the titles", `[...document.querySelectorAll('#scenario-list h2')].some(h => h.textContent.includes('onerror'))`)
+	pwned, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.pwned === 1 || document.querySelector('#scenario-list img') !== null`))
+	if pwned {
+		t.Fatal("a scenario title was rendered as HTML")
+	}
+}
