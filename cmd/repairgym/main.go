@@ -47,6 +47,7 @@ func commands() []command {
 		{"validate", "check scenario files and print every problem as file:line:col: message", runValidate},
 		{"grade", "score trainee responses read as JSON Lines on stdin", runGrade},
 		{"play", "practise a scenario in the terminal", runPlay},
+		{"bench", "measure turn latency under load beside a WebSocket echo baseline", runBench},
 		{"help", "describe a command", nil},
 	}
 }
@@ -65,6 +66,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return exitOK
 		}
 		name, rest = rest[0], []string{"--help"}
+	}
+	if name == "bench-client" {
+		// The load generator bench runs as a child process; not listed.
+		return runBenchClient(ctx, e, rest)
 	}
 	for _, c := range commands() {
 		if c.name == name && c.run != nil {

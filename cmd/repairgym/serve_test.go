@@ -306,3 +306,14 @@ func TestFirstRunPrintsAPassword(t *testing.T) {
 		t.Error("the generated password reached the log")
 	}
 }
+
+// TestBenchRuns runs the load benchmark small, to keep it working.
+func TestBenchRuns(t *testing.T) {
+	out, err := exec.Command(binary(t), "bench", "--sessions", "3", "--turns", "2", "--think", "10ms").CombinedOutput()
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "| 3 | ") || !strings.Contains(string(out), "KiB |") {
+		t.Errorf("bench output:\n%s", out)
+	}
+}

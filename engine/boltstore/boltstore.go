@@ -46,7 +46,17 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout: time.Second,
+		// The free list is rebuilt from the pages on open rather than
+		// written at every commit, which keeps commits small; a hash map
+		// keeps finding free pages fast as the file grows.
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
+		// Growing the file remaps it, which stalls every transaction;
+		// start large and grow in big steps.
+		InitialMmapSize: 256 << 20,
+	})
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
 			return nil, fmt.Errorf("open store %s: another repairgym is using it", path)
@@ -56,6 +66,7 @@ func Open(dir string) (*Store, error) {
 	// Turns from many sessions arriving together share a commit; a turn
 	// waits at most this long for company.
 	db.MaxBatchDelay = 2 * time.Millisecond
+	db.AllocSize = 16 << 20
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketUsers, bucketUsernames, bucketTokens, bucketSessions, bucketReviews, bucketScenarios} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
