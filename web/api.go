@@ -238,7 +238,7 @@ type sessionJSON struct {
 	Persona         string           `json:"persona"`
 	Mode            string           `json:"mode"`
 	Status          string           `json:"status"`
-	Outcome         string           `json:"outcome,omitempty"`
+	Outcome         string           `json:"outcome"`
 	Started         time.Time        `json:"started"`
 	Updated         time.Time        `json:"updated"`
 	Pending         int              `json:"pending"`

@@ -588,3 +588,60 @@ func TestStartSessionErrors(t *testing.T) {
 		}
 	}
 }
+
+// A socket whose peer stops answering pings is dropped once the pong wait
+// runs out, and its session is untouched.
+func TestSilentPeerIsDropped(t *testing.T) {
+	defer func(p time.Duration) { PongWait = p }(PongWait)
+	PongWait = 300 * time.Millisecond
+	ts := newTestServer(t)
+	tess := ts.user(t, "tess", engine.RoleTrainee, "c1")
+	id := tess.startSession("late-again", engine.Practice)
+	ws := tess.dial(id)
+	ws.state()
+	// Swallow pings instead of answering them.
+	ws.ws.SetPingHandler(func(string) error { return nil })
+	start := time.Now()
+	ws.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		if _, _, err := ws.ws.ReadMessage(); err != nil {
+			break
+		}
+	}
+	if waited := time.Since(start); waited > 3*time.Second {
+		t.Errorf("the silent socket stayed open %v", waited)
+	}
+	// A peer that keeps reading answers pings (gorilla's default ping
+	// handler) and stays connected well past the pong wait.
+	ws2 := tess.dial(id)
+	defer ws2.close()
+	ws2.state()
+	msgs := make(chan map[string]any, 8)
+	go func() {
+		defer close(msgs)
+		for {
+			var m map[string]any
+			if err := ws2.ws.ReadJSON(&m); err != nil {
+				return
+			}
+			msgs <- m
+		}
+	}()
+	ws2.ws.SetReadDeadline(time.Time{})
+	time.Sleep(4 * PongWait)
+	ws2.send(map[string]any{"type": "response", "turn": 1, "text": "I was late."})
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case m, ok := <-msgs:
+			if !ok {
+				t.Fatal("the answering socket was dropped")
+			}
+			if m["type"] == "client_turn" {
+				return
+			}
+		case <-timeout:
+			t.Fatal("no client_turn on the answering socket")
+		}
+	}
+}
