@@ -228,13 +228,9 @@ func TestBrowserRendersTextAsText(t *testing.T) {
 	evil := `<img src=x onerror="window.pwned=1">`
 	src = strings.Replace(src, "version: 1", "version: 2", 1)
 	src = strings.Replace(src, "title: Late again", "title: '"+evil+"'", 1)
-	req, _ := http.NewRequest(http.MethodPut, ts.url+"/api/scenarios/late-again", strings.NewReader(src))
-	req.Header.Set("Authorization", "Bearer "+sup.token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil || res.StatusCode != 200 {
-		t.Fatalf("save: %v %v", err, res.StatusCode)
+	if st, out := ts.sendYAML(t, sup.token, http.MethodPut, "/api/scenarios/late-again", src); st != 200 {
+		t.Fatalf("save: %d %v", st, out)
 	}
-	res.Body.Close()
 
 	ctx := browser(t)
 	if err := chromedp.Do(ctx,

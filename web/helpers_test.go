@@ -272,3 +272,24 @@ func (ts *testServer) cookieLogin(t *testing.T, username string) *cookieClient {
 	}
 	return cc
 }
+
+// sendYAML sends a YAML body, as the authoring endpoints take it, and
+// decodes the JSON answer.
+func (ts *testServer) sendYAML(t *testing.T, token, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, ts.url+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	data, _ := io.ReadAll(res.Body)
+	if len(data) > 0 {
+		if err := json.Unmarshal(data, &out); err != nil {
+			t.Fatalf("%s %s: %d, body %q: %v", method, path, res.StatusCode, data, err)
+		}
+	}
+	return res.StatusCode, out
+}

@@ -267,16 +267,7 @@ func TestScenariosAPI(t *testing.T) {
 	}
 
 	validate := func(c *client, body string) (int, map[string]any) {
-		req, _ := http.NewRequest(http.MethodPost, ts.url+"/api/scenarios/validate", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+c.token)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var out map[string]any
-		decodeBody(t, res.Body, &out)
-		return res.StatusCode, out
+		return ts.sendYAML(t, c.token, http.MethodPost, "/api/scenarios/validate", body)
 	}
 	st, out := validate(sup, "id: broken\ntitle: [unclosed\n")
 	problems, _ := out["problems"].([]any)
@@ -289,16 +280,7 @@ func TestScenariosAPI(t *testing.T) {
 
 	src := readLibraryFile(t, "late-again.yaml")
 	put := func(body string) (int, map[string]any) {
-		req, _ := http.NewRequest(http.MethodPut, ts.url+"/api/scenarios/late-again", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+sup.token)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var out map[string]any
-		decodeBody(t, res.Body, &out)
-		return res.StatusCode, out
+		return ts.sendYAML(t, sup.token, http.MethodPut, "/api/scenarios/late-again", body)
 	}
 	if st, out := put(src); st != 409 {
 		t.Errorf("saving the same version again: %d %v", st, out)
