@@ -156,6 +156,23 @@ func TestParseProblems(t *testing.T) {
 			[]string{"5:10: aliases (*name) are not supported in scenarios; write the value out"}},
 		{"unknown anchor", "    direction: Softening.", "    direction: *x",
 			[]string{"34:16: aliases (*name) are not supported in scenarios; write the value out"}},
+		{"empty text", "title: Tiny", `title: ""`,
+			[]string{"2:8: title is empty"}},
+		{"text that is a list", "title: Tiny", "title: [a, b]",
+			[]string{"2:8: title must be text, not a list"}},
+		{"key that is not a name", "title: Tiny", "title: Tiny\n? [a, b]\n: c",
+			[]string{"4:1: YAML syntax: found an invalid key for this map"}},
+		{"stage id with capitals", "  calmer:", "  Calmer:",
+			[]string{"30:3: stage id \"Calmer\" must start with a letter and hold only lowercase letters, digits, _ and -",
+				"28:13: stage \"opening\": transition to unknown stage \"calmer\" (did you mean \"Calmer\"?)"}},
+		{"transitions not a list", "      - when: {exploration: \">=3\"}\n        to: repaired\n      - to: unrepaired", "      repaired",
+			[]string{"38:7: stage \"calmer\" transitions must be a list with at least a default (a transition with only \"to\")"}},
+		{"empty when", `{exploration: ">=3"}`, "{}",
+			[]string{"38:15: stage \"calmer\": \"when\" is empty; leave it out to make the default transition"}},
+		{"threshold too big", `{exploration: ">=3"}`, `{exploration: ">=99999999999999999999"}`,
+			[]string{"38:29: exploration: threshold \">=99999999999999999999\" is out of range"}},
+		{"overall threshold", `{exploration: ">=3"}`, `{overall: ">=75"}`,
+			nil},
 		{"second document", "", "---\nid: another\n",
 			[]string{"47:1: a file holds one scenario; this is a second YAML document"}},
 		{"not a mapping", "id: tiny\n", "- id: tiny\n",
@@ -173,8 +190,8 @@ func TestParseProblems(t *testing.T) {
 				src = strings.Replace(src, tt.old, tt.new, 1)
 			}
 			s, problems := scenarios.Parse("tiny.yaml", []byte(src), scale())
-			if s != nil {
-				t.Errorf("Parse returned a scenario despite problems")
+			if (s != nil) != (len(tt.want) == 0) {
+				t.Errorf("Parse returned scenario %v with %d problems", s != nil, len(problems))
 			}
 			var got []string
 			for _, p := range problems {
@@ -224,6 +241,7 @@ func TestParseEdgeCases(t *testing.T) {
 		{"a scalar", "hello\n", "1:1: scenario must be a mapping of fields, not \"hello\""},
 		{"nested too deep", "a: " + strings.Repeat("[", 100), "1:68: YAML syntax: nested more than 64 levels deep"},
 		{"dashes too deep", strings.Repeat("- ", 100) + "x", "1:129: YAML syntax: nested more than 64 levels deep"},
+		{"no stages", strings.Replace(base, base[strings.Index(base, "stages:"):strings.Index(base, "endings:")], "stages: {}\n", 1), "18:9: stages: a scenario needs at least one stage"},
 		{"too large", "id: x\n" + strings.Repeat("#", scenarios.MaxFileSize), "1:1: the file is larger than 1024 KiB; a scenario is a few KiB"},
 	}
 	for _, tt := range tests {
