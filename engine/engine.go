@@ -48,6 +48,10 @@ const (
 // few sentences; the bound keeps graders and prompts within reason.
 const MaxResponseRunes = grading.MaxResponseRunes
 
+// MaxAttempts bounds how often one client line can be answered with
+// retry: practice needs repetition, and the transcript must stay readable.
+const MaxAttempts = 10
+
 // A Grader scores one trainee response on the rubric.
 type Grader interface {
 	Grade(ctx context.Context, in grading.Input) (grading.Result, error)

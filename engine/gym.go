@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/repairgym/repairgym/grading"
@@ -30,11 +31,14 @@ type Gym struct {
 
 // live is a session in memory, with the lock that serialises its changes.
 type live struct {
-	mu       sync.Mutex
-	sess     *Session
-	rec      SessionRecord // the last saved record; its State is stale
-	lastUsed time.Time
+	mu   sync.Mutex
+	sess *Session
+	rec  SessionRecord // the last saved record; its State is stale
+	// lastUsed is read by Evict without the lock: unix nanoseconds.
+	lastUsed atomic.Int64
 }
+
+func (l *live) touch(t time.Time) { l.lastUsed.Store(t.UnixNano()) }
 
 // GymConfig holds a Gym's dependencies.
 type GymConfig struct {
@@ -110,8 +114,10 @@ func (g *Gym) Start(ctx context.Context, trainee User, scenarioID, persona, mode
 		return SessionRecord{}, fmt.Errorf("start session: %w", err)
 	}
 	rec.Version = 1
+	l := &live{sess: sess, rec: rec}
+	l.touch(g.now())
 	g.mu.Lock()
-	g.live[rec.State.ID] = &live{sess: sess, rec: rec, lastUsed: g.now()}
+	g.live[rec.State.ID] = l
 	g.mu.Unlock()
 	return rec, nil
 }
@@ -135,6 +141,11 @@ func (g *Gym) Record(ctx context.Context, id string) (SessionRecord, error) {
 func (g *Gym) load(ctx context.Context, id string) (*live, error) {
 	g.mu.Lock()
 	l := g.live[id]
+	if l != nil {
+		// Touched under the map lock, so that Evict cannot drop it
+		// between here and the caller taking its lock.
+		l.touch(g.now())
+	}
 	g.mu.Unlock()
 	if l != nil {
 		return l, nil
@@ -160,7 +171,8 @@ func (g *Gym) load(ctx context.Context, id string) (*live, error) {
 	if existing := g.live[id]; existing != nil {
 		return existing, nil // loaded meanwhile by another caller
 	}
-	l = &live{sess: sess, rec: rec, lastUsed: g.now()}
+	l = &live{sess: sess, rec: rec}
+	l.touch(g.now())
 	g.live[id] = l
 	return l, nil
 }
@@ -195,7 +207,7 @@ func (g *Gym) change(ctx context.Context, id string, fn func(*Session) error) (S
 	}
 	rec.Version = v
 	l.rec = rec
-	l.lastUsed = g.now()
+	l.touch(g.now())
 	return rec, nil
 }
 
@@ -266,38 +278,40 @@ func (g *Gym) Feedback(ctx context.Context, id string) ([]Feedback, error) {
 	return l.sess.Feedback(), nil
 }
 
-// AbandonIdle ends every unfinished session untouched since before, and
-// returns how many it ended.
+// AbandonIdle ends every active session untouched since before, and
+// returns how many it ended. Paused sessions are left alone: pausing means
+// coming back later. A session that cannot be ended (its scenario version
+// is gone, say) is skipped, and the first such error returned after the
+// rest are done.
 func (g *Gym) AbandonIdle(ctx context.Context, before time.Time) (int, error) {
+	recs, err := g.store.Sessions(ctx, SessionFilter{Status: Active})
+	if err != nil {
+		return 0, err
+	}
 	n := 0
-	for _, status := range []string{Active, Paused} {
-		recs, err := g.store.Sessions(ctx, SessionFilter{Status: status})
-		if err != nil {
-			return n, err
+	var firstErr error
+	for _, rec := range recs {
+		if !rec.State.Updated.Before(before) {
+			continue
 		}
-		for _, rec := range recs {
-			if !rec.State.Updated.Before(before) {
-				continue
+		// The record may be stale if the session is in memory; check
+		// again under its lock.
+		_, err := g.change(ctx, rec.State.ID, func(s *Session) error {
+			if s.st.Status != Active || !s.st.Updated.Before(before) {
+				return errUnchanged
 			}
-			// The record may be stale if the session is in memory;
-			// check again under its lock.
-			_, err := g.change(ctx, rec.State.ID, func(s *Session) error {
-				if s.st.Status == Ended || !s.st.Updated.Before(before) {
-					return errUnchanged
-				}
-				s.Abandon()
-				return nil
-			})
-			switch {
-			case err == nil:
-				n++
-			case err == errUnchanged:
-			default:
-				return n, err
-			}
+			s.Abandon()
+			return nil
+		})
+		switch {
+		case err == nil:
+			n++
+		case err == errUnchanged:
+		case firstErr == nil:
+			firstErr = fmt.Errorf("end idle session %s: %w", rec.State.ID, err)
 		}
 	}
-	return n, nil
+	return n, firstErr
 }
 
 var errUnchanged = Errorf(ECONFLICT, "unchanged")
@@ -310,7 +324,7 @@ func (g *Gym) Evict(before time.Time) int {
 	n := 0
 	for id, l := range g.live {
 		if l.mu.TryLock() {
-			if l.lastUsed.Before(before) {
+			if l.lastUsed.Load() < before.UnixNano() {
 				delete(g.live, id)
 				n++
 			}

@@ -160,10 +160,19 @@ func TestGymAbandonsIdleSessions(t *testing.T) {
 	ctx := context.Background()
 	old, _ := g.Start(ctx, trainee, "late-again", "scripted", engine.Practice)
 	now = now.Add(2 * time.Hour)
+	paused, _ := g.Start(ctx, trainee, "late-again", "scripted", engine.Practice)
+	if _, err := g.Pause(ctx, paused.State.ID); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(2 * time.Hour)
 	fresh, _ := g.Start(ctx, trainee, "late-again", "scripted", engine.Practice)
 	n, err := g.AbandonIdle(ctx, now.Add(-time.Hour))
 	if err != nil || n != 1 {
 		t.Fatalf("AbandonIdle = %d, %v; want 1", n, err)
+	}
+	// Pausing means coming back later, however much later.
+	if rec, _ := store.SessionByID(ctx, paused.State.ID); rec.State.Status != engine.Paused {
+		t.Errorf("paused session: %s %q", rec.State.Status, rec.State.Outcome)
 	}
 	if rec, _ := store.SessionByID(ctx, old.State.ID); rec.State.Outcome != engine.Abandoned {
 		t.Errorf("idle session: %s %q", rec.State.Status, rec.State.Outcome)
@@ -171,7 +180,7 @@ func TestGymAbandonsIdleSessions(t *testing.T) {
 	if rec, _ := store.SessionByID(ctx, fresh.State.ID); rec.State.Status != engine.Active {
 		t.Errorf("fresh session: %s", rec.State.Status)
 	}
-	if g.Live() != 2 || g.Evict(now.Add(time.Minute)) != 2 || g.Live() != 0 {
+	if g.Live() != 3 || g.Evict(now.Add(time.Minute)) != 3 || g.Live() != 0 {
 		t.Errorf("eviction left %d live sessions", g.Live())
 	}
 	if _, err := g.Record(ctx, fresh.State.ID); err != nil {

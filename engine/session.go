@@ -207,6 +207,11 @@ func (s *Session) Respond(ctx context.Context, n int, text string, deltas func(s
 }
 
 func (s *Session) checkTurn(n int) error {
+	// A resend of an answer is a duplicate even when that answer ended
+	// the session: the browser may not have seen the end yet.
+	if n >= 1 && n < len(s.st.Turns) && s.st.Turns[n-1].Speaker == Client && s.st.Turns[n].Speaker == Trainee {
+		return Errorf(EDUPLICATE, "turn %d was already answered", n)
+	}
 	if s.st.Status == Ended {
 		return Errorf(EENDED, "this session has ended")
 	}
@@ -311,6 +316,9 @@ func (s *Session) Retry(n int) error {
 		return Errorf(EWRONGTURN, "only the last answer can be taken back")
 	}
 	answer := s.st.Turns[ti]
+	if len(answer.Attempts) >= MaxAttempts-1 {
+		return Errorf(ENOTALLOWED, "you have answered this moment %d times; carry on from here", MaxAttempts)
+	}
 	reply := ""
 	if ti+1 < len(s.st.Turns) {
 		reply = s.st.Turns[ti+1].Text
@@ -321,6 +329,15 @@ func (s *Session) Retry(n int) error {
 	})
 	s.st.Turns = s.st.Turns[:ti]
 	s.st.Retracted = attempts
+	// Flags on the client's reply, taken back with the answer, go too.
+	// Turns are numbered from 1, so the kept turns are 1 through ti.
+	flags := s.st.Flags[:0:0]
+	for _, f := range s.st.Flags {
+		if f.Turn <= ti {
+			flags = append(flags, f)
+		}
+	}
+	s.st.Flags = flags
 	s.st.Stage = s.st.Turns[ti-1].Stage
 	s.st.Status = Active
 	s.st.Outcome = ""

@@ -502,6 +502,84 @@ func TestRetry(t *testing.T) {
 	}
 }
 
+func TestResendOfEndingAnswerIsDuplicate(t *testing.T) {
+	s := mustScenario(t, "late-again")
+	ctx := context.Background()
+	g := &fixedGrader{rubric: grading.DefaultRubric(), queue: pathTo(t, grading.DefaultRubric(), s, scenarios.Repaired)}
+	sess, _ := engine.New("s", s, engine.Practice, 1, engine.Config{Grader: g, Now: clock()})
+	sess.Start(ctx, nil)
+	n := 1
+	for sess.State().Status != engine.Ended {
+		if _, err := sess.Respond(ctx, n, "I hear you.", nil); err != nil {
+			t.Fatal(err)
+		}
+		n += 2
+	}
+	// The browser resends the last answer because it never saw the end:
+	// that must read as "already answered", not as "session over".
+	if _, err := sess.Respond(ctx, n-2, "I hear you.", nil); engine.ErrorCode(err) != engine.EDUPLICATE {
+		t.Errorf("resend of the ending answer: %v, want %s", err, engine.EDUPLICATE)
+	}
+	if _, err := sess.Respond(ctx, n, "anything more?", nil); engine.ErrorCode(err) != engine.EENDED {
+		t.Errorf("answer after the end: %v, want %s", err, engine.EENDED)
+	}
+}
+
+func TestRetryIsBounded(t *testing.T) {
+	s := mustScenario(t, "late-again")
+	ctx := context.Background()
+	g := &fixedGrader{rubric: grading.DefaultRubric()}
+	for range engine.MaxAttempts + 1 {
+		g.queue = append(g.queue, scores{2, 2, 2})
+	}
+	sess, _ := engine.New("s", s, engine.Practice, 1, engine.Config{Grader: g, Now: clock()})
+	sess.Start(ctx, nil)
+	for i := 1; i < engine.MaxAttempts; i++ {
+		if _, err := sess.Respond(ctx, 1, fmt.Sprintf("attempt %d", i), nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := sess.Retry(1); err != nil {
+			t.Fatalf("retry %d: %v", i, err)
+		}
+	}
+	last, err := sess.Respond(ctx, 1, "the last attempt", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(last.Trainee.Attempts) != engine.MaxAttempts-1 {
+		t.Errorf("%d earlier attempts kept, want %d", len(last.Trainee.Attempts), engine.MaxAttempts-1)
+	}
+	if err := sess.Retry(1); engine.ErrorCode(err) != engine.ENOTALLOWED {
+		t.Errorf("retry past the limit: %v, want %s", err, engine.ENOTALLOWED)
+	}
+	if st := sess.State(); len(st.Turns) != 3 || st.Turns[1].Text != "the last attempt" {
+		t.Errorf("a refused retry changed the transcript: %d turns", len(st.Turns))
+	}
+}
+
+func TestRetryTakesBackLaterFlags(t *testing.T) {
+	s := mustScenario(t, "late-again")
+	ctx := context.Background()
+	g := &fixedGrader{rubric: grading.DefaultRubric(), queue: []scores{{1, 0, 0}, {2, 2, 2}}}
+	sess, _ := engine.New("s", s, engine.Practice, 1, engine.Config{Grader: g, Now: clock()})
+	sess.Start(ctx, nil)
+	if _, err := sess.Flag(1, "confrontation", "first line"); err != nil {
+		t.Fatal(err)
+	}
+	sess.Respond(ctx, 1, "It was only fifteen minutes.", nil)
+	if _, err := sess.Flag(3, "confrontation", "the reply"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Retry(1); err != nil {
+		t.Fatal(err)
+	}
+	// The reply that was flagged is gone; the flag on the line still
+	// being answered stays.
+	if flags := sess.State().Flags; len(flags) != 1 || flags[0].Turn != 1 {
+		t.Errorf("flags after retry = %+v, want only the one on turn 1", flags)
+	}
+}
+
 func TestRetryNotInAssessment(t *testing.T) {
 	s := mustScenario(t, "late-again")
 	g := &fixedGrader{rubric: grading.DefaultRubric(), queue: []scores{{1, 1, 1}}}

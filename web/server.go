@@ -51,7 +51,8 @@ type Config struct {
 	// may open sockets and send cookie-authenticated writes, such as
 	// "https://training.example.org".
 	AllowedOrigins []string
-	// IdleTimeout ends sessions untouched for this long as abandoned.
+	// IdleTimeout ends active sessions untouched for this long as
+	// abandoned. Paused sessions wait for their trainee.
 	IdleTimeout time.Duration
 	// TokenTTL is how long a login lasts.
 	TokenTTL time.Duration
