@@ -31,11 +31,6 @@ const (
 	ctxCookieAuth = "cookie_auth"
 )
 
-// A dummy hash to compare against when the username is unknown, so that a
-// failed login takes as long either way and does not reveal which
-// usernames exist.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("repairgym-dummy-password"), bcrypt.MinCost)
-
 func randomToken() string {
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -89,8 +84,11 @@ func (s *Server) login(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	ip := clientIP(c)
-	if wait := s.logins.blocked(req.Username, ip); wait > 0 {
+	ip := c.RealIP()
+	// The attempt counts as a failure before the password is checked, so
+	// that many guesses sent at once cannot all slip in under the limit.
+	at, wait := s.logins.attempt(req.Username, ip)
+	if wait > 0 {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
 		return newError(http.StatusTooManyRequests, codeRateLimited, "too many failed logins; try again later")
 	}
@@ -99,16 +97,16 @@ func (s *Server) login(c echo.Context) error {
 	hash := u.PasswordHash
 	if err != nil {
 		if engine.ErrorCode(err) != engine.ENOTFOUND {
+			s.logins.release(req.Username, ip, at) // not a guess
 			return err
 		}
-		hash = dummyHash
+		hash = s.dummyHash
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(req.Password)) != nil || err != nil {
-		s.logins.fail(req.Username, ip)
 		s.log.Info("failed login", "request_id", requestID(c), "remote", ip)
 		return newError(http.StatusUnauthorized, codeUnauthorized, "wrong username or password")
 	}
-	s.logins.succeed(req.Username)
+	s.logins.succeed(req.Username, ip, at)
 	token := randomToken()
 	now := time.Now()
 	if err := s.cfg.Store.SaveToken(ctx, engine.Token{Hash: hashToken(token), UserID: u.ID, Created: now, Expires: now.Add(s.cfg.TokenTTL)}); err != nil {
@@ -354,39 +352,68 @@ func (l *loginLimiter) recent(key string) []time.Time {
 	return ts
 }
 
-// blocked returns how long to wait before trying again, or 0.
-func (l *loginLimiter) blocked(user, ip string) time.Duration {
+// attempt records a login attempt as failed, unless one of its limits is
+// already reached, in which case it returns how long to wait. The time it
+// returns identifies the attempt to succeed or release.
+func (l *loginLimiter) attempt(user, ip string) (at time.Time, wait time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var wait time.Duration
-	for _, k := range []struct {
+	now := l.now()
+	keys := []struct {
 		key   string
 		limit int
-	}{{"u:" + strings.ToLower(user), l.perUser}, {"ip:" + ip, l.perIP}} {
+	}{{userKey(user), l.perUser}, {ipKey(ip), l.perIP}}
+	for _, k := range keys {
 		ts := l.recent(k.key)
 		if len(ts) >= k.limit {
-			if w := ts[len(ts)-k.limit].Add(l.window).Sub(l.now()); w > wait {
+			if w := ts[len(ts)-k.limit].Add(l.window).Sub(now); w > wait {
 				wait = w
 			}
 		}
 	}
-	return wait
+	if wait > 0 {
+		return time.Time{}, wait
+	}
+	for _, k := range keys {
+		l.fails[k.key] = append(l.fails[k.key], now)
+	}
+	return now, 0
 }
 
-func (l *loginLimiter) fail(user, ip string) {
+// succeed clears the user's failures, and takes the attempt back from
+// the address's count.
+func (l *loginLimiter) succeed(user, ip string, at time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.now()
-	for _, key := range []string{"u:" + strings.ToLower(user), "ip:" + ip} {
-		l.fails[key] = append(l.recent(key), now)
+	delete(l.fails, userKey(user))
+	l.remove(ipKey(ip), at)
+}
+
+// release takes back an attempt that was neither right nor wrong.
+func (l *loginLimiter) release(user, ip string, at time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.remove(userKey(user), at)
+	l.remove(ipKey(ip), at)
+}
+
+func (l *loginLimiter) remove(key string, at time.Time) {
+	ts := l.fails[key]
+	for i := len(ts) - 1; i >= 0; i-- {
+		if ts[i].Equal(at) {
+			ts = append(ts[:i:i], ts[i+1:]...)
+			break
+		}
+	}
+	if len(ts) == 0 {
+		delete(l.fails, key)
+	} else {
+		l.fails[key] = ts
 	}
 }
 
-func (l *loginLimiter) succeed(user string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.fails, "u:"+strings.ToLower(user))
-}
+func userKey(user string) string { return "u:" + strings.ToLower(user) }
+func ipKey(ip string) string     { return "ip:" + ip }
 
 // prune forgets failures older than the window.
 func (l *loginLimiter) prune() {

@@ -20,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/repairgym/repairgym/engine"
 	"github.com/repairgym/repairgym/grading"
@@ -58,6 +59,11 @@ type Config struct {
 	TokenTTL time.Duration
 	// BcryptCost is the cost of password hashes; tests lower it.
 	BcryptCost int
+	// TrustedProxies are the addresses, in CIDR notation, of reverse
+	// proxies in front of the server. Behind them, a client's address is
+	// read from X-Forwarded-For; without them the header is ignored,
+	// since anyone can send it.
+	TrustedProxies []string
 	// SweepEvery is how often idle sessions are ended and unused ones
 	// dropped from memory.
 	SweepEvery time.Duration
@@ -73,7 +79,11 @@ type Server struct {
 	metrics *metrics
 	hub     *hub
 	logins  *loginLimiter
-	origins map[string]bool
+	// dummyHash is compared against when a username is unknown, so that
+	// a failed login takes as long either way and does not reveal which
+	// usernames exist.
+	dummyHash []byte
+	origins   map[string]bool
 
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -123,6 +133,22 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.origins[strings.ToLower(u.Scheme+"://"+u.Host)] = true
 	}
+	var err error
+	if s.dummyHash, err = bcrypt.GenerateFromPassword([]byte("not anyone's password"), cfg.BcryptCost); err != nil {
+		return nil, fmt.Errorf("web: bcrypt cost %d: %w", cfg.BcryptCost, err)
+	}
+	ipExtractor := echo.ExtractIPDirect()
+	if len(cfg.TrustedProxies) > 0 {
+		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, p := range cfg.TrustedProxies {
+			_, ipnet, err := net.ParseCIDR(strings.TrimSpace(p))
+			if err != nil {
+				return nil, fmt.Errorf("web: trusted proxy %q must be an address range such as 10.0.0.0/8: %w", p, err)
+			}
+			opts = append(opts, echo.TrustIPRange(ipnet))
+		}
+		ipExtractor = echo.ExtractIPFromXFFHeader(opts...)
+	}
 	s.metrics = newMetrics(cfg.Registry)
 	s.grader = timedGrader{Grader: cfg.Grader, m: s.metrics}
 	s.gym = engine.NewGym(engine.GymConfig{
@@ -134,7 +160,7 @@ func New(cfg Config) (*Server, error) {
 	})
 	s.metrics.watch(s.gym)
 	s.hub = newHub(s)
-	s.echo = s.routes()
+	s.echo = s.routes(ipExtractor)
 
 	s.wg.Add(1)
 	go s.sweep()
@@ -209,11 +235,11 @@ func (s *Server) sweepOnce(ctx context.Context) {
 	s.gym.Evict(now.Add(-5 * time.Minute))
 }
 
-func (s *Server) routes() *echo.Echo {
+func (s *Server) routes(ipExtractor echo.IPExtractor) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = ipExtractor
 
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: engine.NewID}))
 	e.Use(s.logRequests)
@@ -341,13 +367,4 @@ func (s *Server) sameOrigin(r *http.Request) bool {
 		scheme = "https"
 	}
 	return key == scheme+"://"+strings.ToLower(r.Host)
-}
-
-// clientIP returns the address failed logins are counted against.
-func clientIP(c echo.Context) string {
-	host, _, err := net.SplitHostPort(c.Request().RemoteAddr)
-	if err != nil {
-		return c.Request().RemoteAddr
-	}
-	return host
 }

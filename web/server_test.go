@@ -2,13 +2,18 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/repairgym/repairgym/engine"
 	"github.com/repairgym/repairgym/grading"
+	"github.com/repairgym/repairgym/scenarios"
 )
 
 func TestHealthReadyMetrics(t *testing.T) {
@@ -147,6 +152,84 @@ func TestFailedLoginsAreLimited(t *testing.T) {
 	}
 	if st := ts.do(t, "", http.MethodPost, "/api/login", map[string]string{"username": "uma", "password": "password-uma"}, nil); st != http.StatusTooManyRequests {
 		t.Errorf("after 20 failures from one address: %d, want 429", st)
+	}
+}
+
+func TestParallelGuessesAreLimitedToo(t *testing.T) {
+	ts := newTestServer(t)
+	ts.addUser(t, "tess", engine.RoleTrainee, "c1")
+	// Guesses sent all at once must not slip in while the first ones are
+	// still being checked.
+	statuses := make(chan int, 20)
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := http.Post(ts.url+"/api/login", "application/json", strings.NewReader(fmt.Sprintf(`{"username":"tess","password":"guess-%d"}`, i)))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			res.Body.Close()
+			statuses <- res.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for st := range statuses {
+		count[st]++
+	}
+	if count[http.StatusUnauthorized] != 5 || count[http.StatusTooManyRequests] != 15 {
+		t.Errorf("20 parallel guesses: %v; want 5 checked and 15 refused", count)
+	}
+}
+
+func TestLoginLimitByForwardedAddress(t *testing.T) {
+	loginFrom := func(ts *testServer, forwardedFor, username string) int {
+		req, _ := http.NewRequest(http.MethodPost, ts.url+"/api/login",
+			strings.NewReader(fmt.Sprintf(`{"username":%q,"password":"password-%s"}`, username, username)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", forwardedFor)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	tests := []struct {
+		name    string
+		proxies []string
+		// other is the status of a right password from another
+		// forwarded address after one address has failed too often.
+		other int
+	}{
+		// Without a trusted proxy the header is anyone's to forge, and
+		// changing it must not escape the limit.
+		{"no trusted proxy", nil, http.StatusTooManyRequests},
+		// Behind a trusted proxy each client has its own count.
+		{"behind a trusted proxy", []string{"127.0.0.0/8"}, http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestServer(t, func(c *Config) { c.TrustedProxies = tt.proxies })
+			ts.addUser(t, "uma", engine.RoleTrainee, "c1")
+			for i := range 20 {
+				loginFrom(ts, "203.0.113.7", fmt.Sprint("nobody", i))
+			}
+			if st := loginFrom(ts, "203.0.113.7", "uma"); st != http.StatusTooManyRequests {
+				t.Errorf("from the failing address: %d, want 429", st)
+			}
+			if st := loginFrom(ts, "198.51.100.2", "uma"); st != tt.other {
+				t.Errorf("from another address: %d, want %d", st, tt.other)
+			}
+		})
+	}
+	if _, err := New(Config{Store: newTestServer(t).store, Catalog: scenarios.NewCatalog(), Grader: grading.NewLexicon(grading.DefaultRubric()),
+		BcryptCost: bcrypt.MinCost, TrustedProxies: []string{"10.0.0.1"}}); err == nil || !strings.Contains(err.Error(), "10.0.0.1") {
+		t.Errorf("a proxy that is not a range: %v", err)
 	}
 }
 
