@@ -360,3 +360,34 @@ func TestBinary(t *testing.T) {
 		t.Errorf("grade: %v, %s", err, out)
 	}
 }
+
+func TestServeRefusesBadSettings(t *testing.T) {
+	tests := []struct {
+		env    map[string]string
+		args   []string
+		stderr string
+	}{
+		{map[string]string{"REPAIRGYM_IDLE_TIMEOUT": "half an hour"}, nil, `REPAIRGYM_IDLE_TIMEOUT="half an hour"`},
+		{map[string]string{"REPAIRGYM_TOKEN_TTL": "12"}, nil, "REPAIRGYM_TOKEN_TTL"},
+		{map[string]string{"REPAIRGYM_BCRYPT_COST": "high"}, nil, "REPAIRGYM_BCRYPT_COST"},
+		{map[string]string{"REPAIRGYM_BCRYPT_COST": "40"}, nil, "from 4 to 31"},
+		{nil, []string{"--idle-timeout", "0s"}, "--idle-timeout must be longer than zero"},
+		{nil, []string{"--token-ttl", "-1h"}, "--token-ttl must be longer than zero"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.stderr, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			// A bad setting stops the server before it opens the store.
+			data := filepath.Join(t.TempDir(), "data")
+			code, _, stderr := runCmd(t, "", append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data}, tt.args...)...)
+			if code != exitUsage || !strings.Contains(stderr, tt.stderr) {
+				t.Errorf("exit %d, stderr %q; want %d mentioning %q", code, stderr, exitUsage, tt.stderr)
+			}
+			if _, err := os.Stat(data); !os.IsNotExist(err) {
+				t.Errorf("the data folder was created: %v", err)
+			}
+		})
+	}
+}

@@ -9,8 +9,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/repairgym/repairgym/engine"
 	"github.com/repairgym/repairgym/engine/boltstore"
@@ -27,6 +30,7 @@ type serveConfig struct {
 	redis          string
 	scenarioDir    string
 	allowedOrigins string
+	trustedProxies string
 	idleTimeout    time.Duration
 	tokenTTL       time.Duration
 	adminPassword  string
@@ -34,20 +38,27 @@ type serveConfig struct {
 	openAIKey      string
 }
 
-func envOr(e env, name, def string) string {
-	if v := e.getenv(name); v != "" {
-		return v
-	}
-	return def
+// serveEnv names the environment variable behind each flag.
+var serveEnv = []struct{ name, flag string }{
+	{"REPAIRGYM_ADDR", "addr"},
+	{"REPAIRGYM_DATA", "data"},
+	{"REPAIRGYM_REDIS_URL", "redis"},
+	{"REPAIRGYM_SCENARIOS", "scenarios"},
+	{"REPAIRGYM_ALLOWED_ORIGINS", "allowed-origins"},
+	{"REPAIRGYM_TRUSTED_PROXIES", "trusted-proxies"},
+	{"REPAIRGYM_IDLE_TIMEOUT", "idle-timeout"},
+	{"REPAIRGYM_TOKEN_TTL", "token-ttl"},
 }
 
-func envDuration(e env, name string, def time.Duration) time.Duration {
-	if v := e.getenv(name); v != "" {
-		if d, err := time.ParseDuration(v); err == nil {
-			return d
+// splitList splits a comma-separated setting, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
 		}
 	}
-	return def
+	return out
 }
 
 func runServe(ctx context.Context, e env, args []string) int {
@@ -60,22 +71,34 @@ Every flag can also be set in the environment:
   REPAIRGYM_REDIS_URL         --redis
   REPAIRGYM_SCENARIOS         --scenarios
   REPAIRGYM_ALLOWED_ORIGINS   --allowed-origins
+  REPAIRGYM_TRUSTED_PROXIES   --trusted-proxies
   REPAIRGYM_IDLE_TIMEOUT      --idle-timeout
   REPAIRGYM_TOKEN_TTL         --token-ttl
   REPAIRGYM_ADMIN_PASSWORD    the password of the first admin, created on
                               the first run; without it a random one is
                               generated and printed once
+  REPAIRGYM_BCRYPT_COST       the cost of password hashes (default 12)
   OPENAI_API_KEY, OPENAI_BASE_URL, REPAIRGYM_LLM_MODEL
                               an LLM voice and judge (not in this build:
                               sessions use the scripted persona)`)
 	var cfg serveConfig
-	fs.StringVar(&cfg.addr, "addr", envOr(e, "REPAIRGYM_ADDR", "127.0.0.1:8080"), "listen on `host:port`")
-	fs.StringVar(&cfg.data, "data", envOr(e, "REPAIRGYM_DATA", "./data"), "keep the embedded store in `folder`")
-	fs.StringVar(&cfg.redis, "redis", envOr(e, "REPAIRGYM_REDIS_URL", ""), "use Redis at `url` instead of the embedded store")
-	fs.StringVar(&cfg.scenarioDir, "scenarios", envOr(e, "REPAIRGYM_SCENARIOS", ""), "add the scenarios in `folder` to the built-in library")
-	fs.StringVar(&cfg.allowedOrigins, "allowed-origins", envOr(e, "REPAIRGYM_ALLOWED_ORIGINS", ""), "also accept browser pages from these comma-separated `origins`")
-	fs.DurationVar(&cfg.idleTimeout, "idle-timeout", envDuration(e, "REPAIRGYM_IDLE_TIMEOUT", 30*time.Minute), "end sessions untouched this `long` as abandoned")
-	fs.DurationVar(&cfg.tokenTTL, "token-ttl", envDuration(e, "REPAIRGYM_TOKEN_TTL", 12*time.Hour), "keep logins for this `long`")
+	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "listen on `host:port`")
+	fs.StringVar(&cfg.data, "data", "./data", "keep the embedded store in `folder`")
+	fs.StringVar(&cfg.redis, "redis", "", "use Redis at `url` instead of the embedded store")
+	fs.StringVar(&cfg.scenarioDir, "scenarios", "", "add the scenarios in `folder` to the built-in library")
+	fs.StringVar(&cfg.allowedOrigins, "allowed-origins", "", "also accept browser pages from these comma-separated `origins`")
+	fs.StringVar(&cfg.trustedProxies, "trusted-proxies", "", "read client addresses from X-Forwarded-For sent by these comma-separated address `ranges`")
+	fs.DurationVar(&cfg.idleTimeout, "idle-timeout", 30*time.Minute, "end active sessions untouched this `long` as abandoned")
+	fs.DurationVar(&cfg.tokenTTL, "token-ttl", 12*time.Hour, "keep logins for this `long`")
+	// The environment sets the defaults; flags on the command line win.
+	for _, v := range serveEnv {
+		if val := e.getenv(v.name); val != "" {
+			if err := fs.Set(v.flag, val); err != nil {
+				fmt.Fprintf(e.stderr, "repairgym serve: %s=%q: %v\n", v.name, val, err)
+				return exitUsage
+			}
+		}
+	}
 	pos, code := parseFlags(fs, e, args)
 	if code >= 0 {
 		return code
@@ -84,11 +107,22 @@ Every flag can also be set in the environment:
 		fmt.Fprintf(e.stderr, "repairgym serve: unexpected argument %q\n", pos[0])
 		return exitUsage
 	}
+	for name, d := range map[string]time.Duration{"idle-timeout": cfg.idleTimeout, "token-ttl": cfg.tokenTTL} {
+		if d <= 0 {
+			fmt.Fprintf(e.stderr, "repairgym serve: --%s must be longer than zero, not %s\n", name, d)
+			return exitUsage
+		}
+	}
 	cfg.adminPassword = e.getenv("REPAIRGYM_ADMIN_PASSWORD")
 	cfg.openAIKey = e.getenv("OPENAI_API_KEY")
 	cfg.bcryptCost = 12
 	if v := e.getenv("REPAIRGYM_BCRYPT_COST"); v != "" {
-		fmt.Sscan(v, &cfg.bcryptCost)
+		n, err := strconv.Atoi(v)
+		if err != nil || n < bcrypt.MinCost || n > bcrypt.MaxCost {
+			fmt.Fprintf(e.stderr, "repairgym serve: REPAIRGYM_BCRYPT_COST=%q: want a whole number from %d to %d\n", v, bcrypt.MinCost, bcrypt.MaxCost)
+			return exitUsage
+		}
+		cfg.bcryptCost = n
 	}
 	log := newLogger(e.stderr)
 	if err := serve(ctx, e, cfg, log); err != nil {
@@ -126,15 +160,9 @@ func serve(ctx context.Context, e env, cfg serveConfig, log *slog.Logger) error 
 	if err != nil {
 		return err
 	}
-	var origins []string
-	for _, o := range strings.Split(cfg.allowedOrigins, ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			origins = append(origins, o)
-		}
-	}
 	srv, err := web.New(web.Config{
 		Store: store, Catalog: catalog, Rubric: rubric, Grader: grading.NewLexicon(rubric), Logger: log,
-		AllowedOrigins: origins, IdleTimeout: cfg.idleTimeout, TokenTTL: cfg.tokenTTL, BcryptCost: cfg.bcryptCost,
+		AllowedOrigins: splitList(cfg.allowedOrigins), TrustedProxies: splitList(cfg.trustedProxies), IdleTimeout: cfg.idleTimeout, TokenTTL: cfg.tokenTTL, BcryptCost: cfg.bcryptCost,
 	})
 	if err != nil {
 		return err
