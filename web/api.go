@@ -245,9 +245,19 @@ type sessionJSON struct {
 	Responses       int              `json:"responses"`
 	Turns           []turnJSON       `json:"turns,omitempty"`
 	Retracted       []engine.Attempt `json:"retracted,omitempty"`
-	Flags           []engine.Flag    `json:"flags,omitempty"`
+	Flags           []flagJSON       `json:"flags,omitempty"`
 	Summary         *engine.Summary  `json:"summary,omitempty"`
 	Reviews         []engine.Review  `json:"reviews"`
+}
+
+// flagJSON is a rupture the trainee marked; whether it was right is
+// left out where scores are hidden.
+type flagJSON struct {
+	Turn        int       `json:"turn"`
+	RuptureType string    `json:"rupture_type"`
+	Marker      string    `json:"marker,omitempty"`
+	Correct     *bool     `json:"correct,omitempty"`
+	At          time.Time `json:"at"`
 }
 
 // scoresVisible reports whether a viewer may see a session's scores: in
@@ -262,7 +272,7 @@ func (s *Server) sessionView(viewer engine.User, rec engine.SessionRecord, train
 	st := rec.State
 	v := sessionJSON{ID: st.ID, Trainee: traineeName, TraineeID: rec.Trainee, ScenarioID: st.ScenarioID, ScenarioVersion: st.ScenarioVersion,
 		Persona: rec.Persona, Mode: st.Mode, Status: st.Status, Outcome: st.Outcome, Started: st.Started, Updated: st.Updated,
-		Summary: st.Summary, Reviews: []engine.Review{}, Flags: st.Flags}
+		Summary: st.Summary, Reviews: []engine.Review{}}
 	if scn, ok := s.cfg.Catalog.Version(st.ScenarioID, st.ScenarioVersion); ok {
 		v.Title = scn.Title
 		v.ClientName, _, _ = strings.Cut(scn.Persona.Name, " ")
@@ -271,6 +281,13 @@ func (s *Server) sessionView(viewer engine.User, rec engine.SessionRecord, train
 		v.Pending = st.Turns[n-1].N
 	}
 	show := scoresVisible(viewer, rec)
+	for _, f := range st.Flags {
+		fj := flagJSON{Turn: f.Turn, RuptureType: f.RuptureType, Marker: f.Marker, At: f.At}
+		if show {
+			fj.Correct = &f.Correct
+		}
+		v.Flags = append(v.Flags, fj)
+	}
 	for _, t := range st.Turns {
 		if t.Speaker == engine.Trainee {
 			v.Responses++

@@ -357,8 +357,12 @@ func TestScenariosAPI(t *testing.T) {
 	if st != 200 || out["valid"] != false || len(problems) != 1 || num(problems[0].(map[string]any)["line"]) != 2 {
 		t.Errorf("validate broken YAML: %d %v", st, out)
 	}
-	if st, _ := validate(tess, "id: x\n"); st != 403 {
-		t.Errorf("trainee validates: %d, want 403", st)
+	// Checking stores nothing; saving is for supervisors.
+	if st, out := validate(tess, "id: x\n"); st != 200 || out["valid"] != false {
+		t.Errorf("trainee validates: %d %v, want 200 with problems", st, out)
+	}
+	if st, _ := ts.sendYAML(t, tess.token, http.MethodPut, "/api/scenarios/late-again", "id: x\n"); st != 403 {
+		t.Errorf("trainee saves a scenario: %d, want 403", st)
 	}
 
 	src := readLibraryFile(t, "late-again.yaml")

@@ -163,10 +163,25 @@ func TestAssessmentHoldsFeedbackUntilTheEnd(t *testing.T) {
 	if m := ws.next(); m["type"] != "client_turn" {
 		t.Fatalf("assessment mode sent %v after a response", m["type"])
 	}
+	// Whether a marked rupture was right is a score too.
+	ws.send(map[string]any{"type": "flag", "turn": 3, "rupture_type": "confrontation"})
+	if m := ws.next(); m["type"] != "flag_result" || m["correct"] != nil {
+		t.Errorf("flag in assessment: %v; want flag_result without correct", m)
+	}
 	var got sessionJSON
 	tess.do(http.MethodGet, "/api/sessions/"+id, nil, &got)
 	if got.Turns[1].Scores != nil || got.Turns[1].Overall != nil {
 		t.Error("the trainee sees scores before the end of an assessment")
+	}
+	if len(got.Flags) != 1 || got.Flags[0].Correct != nil {
+		t.Errorf("flags before the end = %+v; want one, without correct", got.Flags)
+	}
+	var list []sessionJSON
+	tess.do(http.MethodGet, "/api/sessions", nil, &list)
+	for _, sj := range list {
+		if sj.ID == id && sj.Summary != nil {
+			t.Error("the session list shows the summary of an assessment in progress")
+		}
 	}
 	var fbs []engine.Feedback
 	if tess.do(http.MethodGet, "/api/sessions/"+id+"/feedback", nil, &fbs); len(fbs) != 0 {
@@ -179,8 +194,8 @@ func TestAssessmentHoldsFeedbackUntilTheEnd(t *testing.T) {
 		t.Fatalf("at the end: %v then %v; want the held feedback, then end", fb["type"], end)
 	}
 	tess.do(http.MethodGet, "/api/sessions/"+id, nil, &got)
-	if got.Turns[1].Scores == nil {
-		t.Error("scores still hidden after the end")
+	if got.Turns[1].Scores == nil || len(got.Flags) != 1 || got.Flags[0].Correct == nil {
+		t.Error("scores or flag results still hidden after the end")
 	}
 }
 
@@ -249,6 +264,12 @@ func TestBadInputLeavesTheSessionIntact(t *testing.T) {
 		if m["type"] != "error" || m["code"] != tt.code || m["message"] == "" {
 			t.Errorf("%s: got %v, want error %s", tt.name, m, tt.code)
 		}
+	}
+	if err := ws.ws.WriteMessage(websocket.BinaryMessage, []byte(`{"type": "end"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if m := ws.next(); m["type"] != "error" || m["code"] != codeBadMessage {
+		t.Errorf("binary frame: got %v, want error %s", m, codeBadMessage)
 	}
 	after := ts.mustRecord(t, id)
 	if after.Version != before.Version || len(after.State.Turns) != len(before.State.Turns) {

@@ -302,7 +302,7 @@ func (s *Server) readLoop(ctx context.Context, c *conn) {
 		c.enqueue(endMessage(rec))
 	}
 	for {
-		_, data, err := c.ws.ReadMessage()
+		kind, data, err := c.ws.ReadMessage()
 		if err != nil {
 			switch {
 			case errors.Is(err, websocket.ErrReadLimit):
@@ -316,6 +316,10 @@ func (s *Server) readLoop(ctx context.Context, c *conn) {
 		c.ws.SetReadDeadline(time.Now().Add(PongWait))
 		if s.hub.isDraining() {
 			return
+		}
+		if kind != websocket.TextMessage {
+			s.sendError(c, codeBadMessage, "messages must be text frames of UTF-8 JSON")
+			continue
 		}
 		if stop := s.handleMessage(ctx, c, data); stop {
 			return
