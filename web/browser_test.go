@@ -249,3 +249,129 @@ func TestBrowserRendersTextAsText(t *testing.T) {
 		t.Fatal("a scenario title was rendered as HTML")
 	}
 }
+
+// logIn logs a user in through the login page.
+func logIn(t *testing.T, ctx context.Context, url, username string) {
+	t.Helper()
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(url+"/"),
+		chromedp.WaitVisible("#login-form"),
+		chromedp.SendKeys("#username", username),
+		chromedp.SendKeys("#password", "password-"+username),
+		chromedp.Click("#login-form button[type=submit]"),
+		chromedp.WaitVisible("#scenario-list li.scenario"),
+	); err != nil {
+		t.Fatalf("log in as %s: %v", username, err)
+	}
+}
+
+// TestBrowserPracticeEdges covers what goes wrong mid-practice: a response
+// the server refuses, a session that is not there, and getting around
+// from the keyboard.
+func TestBrowserPracticeEdges(t *testing.T) {
+	ts := newTestServer(t)
+	tess := ts.user(t, "tess", engine.RoleTrainee, "c1")
+	id := tess.startSession("late-again", engine.Practice)
+	ctx := browser(t)
+	logIn(t, ctx, ts.url, "tess")
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.url+"/#/practice/"+id), chromedp.WaitVisible("#composer")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the opening line", `document.querySelectorAll('li.line.client').length === 1`)
+
+	// A response the server refuses leaves no line behind that looks
+	// sent, and keeps the words to edit. The textarea's maxlength stops
+	// typing past the limit; a script can still set more.
+	if err := chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#response').value = 'x'.repeat(4001)`),
+		chromedp.Click("#composer button[type=submit]"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the refusal", `document.querySelector('#composer-error').textContent !== ''`)
+	state, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`({
+		trainee: document.querySelectorAll('li.line.trainee').length,
+		kept: document.querySelector('#response').value.length,
+		readOnly: document.querySelector('#response').readOnly,
+	})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if state["trainee"] != 0.0 || state["kept"] != 4001.0 || state["readOnly"] != false {
+		t.Errorf("after a refused response: %v; want no trainee line, the words kept, the textarea editable", state)
+	}
+	if rec := ts.mustRecord(t, id); len(rec.State.Turns) != 1 {
+		t.Errorf("a refused response reached the transcript: %d turns", len(rec.State.Turns))
+	}
+
+	// The rupture marker says whether it is open.
+	expanded := func() string {
+		v, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#flag').getAttribute('aria-expanded')`))
+		return v
+	}
+	if got := expanded(); got != "false" {
+		t.Errorf("aria-expanded before opening: %q", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click("#flag")); err != nil {
+		t.Fatal(err)
+	}
+	if got := expanded(); got != "true" {
+		t.Errorf("aria-expanded after opening: %q", got)
+	}
+
+	// The skip link moves focus to the content without leaving the page.
+	if err := chromedp.Do(ctx,
+		chromedp.Focus(".skip"),
+		chromedp.KeyEvent("\r"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "focus on the content", `document.activeElement === document.querySelector('#main')`)
+	after, _ := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`({hash: location.hash, composer: document.querySelector('#composer') !== null})`))
+	if after["hash"] != "#/practice/"+id || after["composer"] != true {
+		t.Errorf("after the skip link: %v; want the practice page as it was", after)
+	}
+
+	// A session that is not there says so, instead of reconnecting for
+	// ever.
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.url+"/#/practice/no-such-session")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the explanation", `document.querySelector('.status') !== null && document.querySelector('.status').textContent.includes('cannot be opened')`)
+}
+
+// TestBrowserSupervisorReadsCohortSessions checks that a supervisor's
+// cohort list opens a trainee's session as a transcript to read, not as a
+// practice page to write in.
+func TestBrowserSupervisorReadsCohortSessions(t *testing.T) {
+	ts := newTestServer(t)
+	tess := ts.user(t, "tess", engine.RoleTrainee, "c1")
+	ts.addUser(t, "sue", engine.RoleSupervisor, "c1")
+	id := tess.startSession("late-again", engine.Practice)
+	ws := tess.dial(id)
+	ws.state()
+	ws.send(map[string]any{"type": "response", "turn": 1, "text": "I was late, and that's on me."})
+	ws.until("client_turn")
+	ws.close()
+
+	ctx := browser(t)
+	logIn(t, ctx, ts.url, "sue")
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.url+"/#/sessions"),
+		chromedp.WaitVisible("#session-rows tr a"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#session-rows tr a').getAttribute('href')`))
+	if err != nil || href != "#/sessions/"+id {
+		t.Fatalf("the cohort list links to %q (%v), want the transcript #/sessions/%s", href, err, id)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click("#session-rows tr a")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the transcript", `document.querySelectorAll('#conversation li.line.trainee').length === 1`)
+	composer, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#composer') !== null`))
+	if composer {
+		t.Error("a supervisor got a composer for a trainee's session")
+	}
+}

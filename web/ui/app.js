@@ -12,6 +12,8 @@ const outcomes = {
   unrepaired: 'Unrepaired — the rupture is still open',
   abandoned: 'Left before the end',
 };
+// The same outcomes in a word or two, for tables.
+const outcomesShort = { repaired: 'Repaired', unrepaired: 'Unrepaired', abandoned: 'Left before the end' };
 
 let me = null;
 let current = null; // the open practice session, if any
@@ -339,11 +341,24 @@ async function showPractice(id) {
   const counter = $('#counter');
   const status = $('.status');
 
+  // While a response is on its way the textarea is read-only, not
+  // disabled, so that focus and the screen reader's place stay in it.
   const setBusy = (busy) => {
     for (const b of form.querySelectorAll('button')) b.disabled = busy;
-    text.disabled = busy;
+    text.readOnly = busy;
+    text.setAttribute('aria-busy', String(busy));
+  };
+  // dropPending removes the response shown before the server took it;
+  // its words are still in the textarea.
+  const dropPending = () => {
+    for (const li of list.querySelectorAll('li.line.pending')) li.remove();
   };
   const setStatus = (s) => { status.textContent = s; };
+  const pendingLine = () => {
+    const li = lineNode(sess.pendingTurn + 1, 'trainee', sess.pendingText, []);
+    li.classList.add('pending');
+    return li;
+  };
 
   const send = (msg) => {
     if (sess.ws && sess.ws.readyState === WebSocket.OPEN) {
@@ -385,6 +400,7 @@ async function showPractice(id) {
       sess.pendingText = null;
       setBusy(false);
     }
+    if (sess.pendingText !== null) list.append(pendingLine());
   };
 
   const connect = () => {
@@ -425,6 +441,7 @@ async function showPractice(id) {
         case 'client_turn': {
           const streaming = list.querySelector(`li.line.client.streaming[data-turn="${m.turn}"]`);
           if (streaming) streaming.remove();
+          for (const li of list.querySelectorAll('li.line.pending')) li.classList.remove('pending');
           list.append(lineNode(m.turn, 'client', m.text, [], sess.session && sess.session.client_name));
           sess.pendingText = null;
           sess.pendingTurn = m.turn;
@@ -456,13 +473,29 @@ async function showPractice(id) {
         case 'error':
           err.textContent = m.message;
           sess.pendingText = null;
+          dropPending();
           setBusy(false);
           break;
       }
     };
-    ws.onclose = (ev) => {
+    ws.onclose = async (ev) => {
       if (sess.closed || current !== sess) return;
       if (ev.code === 1000 && sess.session && sess.session.status !== 'active') return;
+      // A socket refused at the door closes without telling why: ask
+      // over HTTP before trying again. A lost login goes to the login
+      // page (api does that); a session that is gone stays gone.
+      try {
+        await api('GET', `/api/sessions/${encodeURIComponent(id)}`);
+      } catch (e) {
+        if (e.status === 404 || e.status === 403) {
+          sess.closed = true;
+          setBusy(true);
+          setStatus(`This session cannot be opened: ${e.message}`);
+          return;
+        }
+        if (!me) { sess.closed = true; return; }
+      }
+      if (sess.closed || current !== sess) return;
       // Reconnect with backoff; the server resumes from the state.
       sess.tries++;
       const wait = Math.min(10000, 500 * 2 ** Math.min(sess.tries, 5));
@@ -486,7 +519,7 @@ async function showPractice(id) {
     if (!sess.session || !sess.session.pending) { err.textContent = 'Wait for the client to speak.'; return; }
     sess.pendingText = value;
     sess.pendingTurn = sess.session.pending;
-    list.append(lineNode(sess.pendingTurn + 1, 'trainee', value, []));
+    list.append(pendingLine());
     setBusy(true);
     if (!send({ type: 'response', turn: sess.pendingTurn, text: value })) {
       setStatus('Not connected — your response will be sent when the connection is back.');
@@ -499,19 +532,31 @@ async function showPractice(id) {
     if (!last) for (const t of turns) if (t.speaker === 'trainee') last = t.n - 1;
     if (last > 0) send({ type: 'retry', turn: last });
   });
-  $('#flag').addEventListener('click', () => {
-    const box = $('#flag-box');
-    box.hidden = !box.hidden;
-    if (!box.hidden) box.querySelector('input').focus();
+  const flagBox = $('#flag-box');
+  const flagToggle = $('#flag');
+  const setFlagBox = (open) => {
+    flagBox.hidden = !open;
+    flagToggle.setAttribute('aria-expanded', String(open));
+  };
+  flagToggle.addEventListener('click', () => {
+    setFlagBox(flagBox.hidden);
+    if (!flagBox.hidden) flagBox.querySelector('input').focus();
   });
   $('#flag-send').addEventListener('click', () => {
     const chosen = form.querySelector('input[name="flag-type"]:checked');
     if (!chosen) { err.textContent = 'Choose confrontation or withdrawal.'; return; }
-    send({ type: 'flag', turn: sess.session.pending, rupture_type: chosen.value });
-    $('#flag-box').hidden = true;
+    if (!send({ type: 'flag', turn: sess.session.pending, rupture_type: chosen.value })) {
+      err.textContent = 'Not connected — try again in a moment.';
+      return;
+    }
+    setFlagBox(false);
+    flagToggle.focus();
   });
   $('#pause').addEventListener('click', () => {
-    send({ type: 'pause' });
+    if (!send({ type: 'pause' })) {
+      err.textContent = 'Not connected, so the session could not be paused. Try again in a moment.';
+      return;
+    }
     setStatus('Paused. Come back to it from My sessions whenever you are ready.');
     form.hidden = true;
     sess.closed = true;
@@ -543,12 +588,15 @@ async function showHistory(cohort) {
   $('.empty').hidden = items.length > 0;
   for (const s of items) {
     const tr = el('tr');
-    const link = el('a', { href: s.status === 'ended' ? `#/history/${s.id}` : `#/practice/${s.id}`, text: s.title || s.scenario_id });
+    // Only the trainee can carry on a session; everyone else reads it.
+    const mine = s.trainee_id === me.id;
+    const href = !mine ? `#/sessions/${s.id}` : s.status === 'ended' ? `#/history/${s.id}` : `#/practice/${s.id}`;
+    const link = el('a', { href, text: s.title || s.scenario_id });
     const who = el('td', { text: s.trainee });
     who.hidden = !showWho;
     const overall = s.summary && s.summary.responses ? `${Math.round(s.summary.overall)}/100` : '—';
     tr.append(el('td', {}, link), who, el('td', { text: formatDate(s.started) }), el('td', { text: label(s.mode) }),
-      el('td', { text: s.status === 'ended' ? label(s.outcome) : label(s.status) }), el('td', { text: String(s.responses) }),
+      el('td', { text: s.status === 'ended' ? outcomesShort[s.outcome] || label(s.outcome) : label(s.status) }), el('td', { text: String(s.responses) }),
       el('td', { text: overall }));
     rows.append(tr);
   }
@@ -637,8 +685,18 @@ async function route() {
   }
 }
 
-window.addEventListener('hashchange', route);
+// Only hashes of the form #/view/id are routes; others, such as the skip
+// link's #main, are ordinary in-page links.
+window.addEventListener('hashchange', () => {
+  if (location.hash === '' || location.hash.startsWith('#/')) route();
+});
 document.addEventListener('DOMContentLoaded', () => {
   $('#logout').addEventListener('click', logout);
+  $('.skip').addEventListener('click', (ev) => {
+    // Focus the content without changing the hash, so that the page
+    // stays where it is and the back button is not disturbed.
+    ev.preventDefault();
+    $('#main').focus();
+  });
   route();
 });
