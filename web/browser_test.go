@@ -348,11 +348,7 @@ func TestBrowserSupervisorReadsCohortSessions(t *testing.T) {
 	tess := ts.user(t, "tess", engine.RoleTrainee, "c1")
 	ts.addUser(t, "sue", engine.RoleSupervisor, "c1")
 	id := tess.startSession("late-again", engine.Practice)
-	ws := tess.dial(id)
-	ws.state()
-	ws.send(map[string]any{"type": "response", "turn": 1, "text": "I was late, and that's on me."})
-	ws.until("client_turn")
-	ws.close()
+	tess.answerFirst(id, "I was late, and that's on me.")
 
 	ctx := browser(t)
 	logIn(t, ctx, ts.url, "sue")

@@ -162,6 +162,17 @@ func (c *client) startSession(scenario, mode string) string {
 	return res["id"].(string)
 }
 
+// answerFirst answers a session's opening line over a socket and waits
+// for the client's reply.
+func (c *client) answerFirst(sessionID, text string) {
+	c.t.Helper()
+	ws := c.dial(sessionID)
+	defer ws.close()
+	ws.state()
+	ws.send(map[string]any{"type": "response", "turn": 1, "text": text})
+	ws.until("client_turn")
+}
+
 // socket is a real WebSocket client on a practice session.
 type socket struct {
 	t  *testing.T

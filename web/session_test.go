@@ -367,11 +367,7 @@ func TestTraineesSeeOnlyTheirOwn(t *testing.T) {
 	supOther := ts.user(t, "sam", engine.RoleSupervisor, "c2")
 	admin := ts.user(t, "root", engine.RoleAdmin, "")
 	id := tess.startSession("late-again", engine.Practice)
-	ws := tess.dial(id)
-	ws.state()
-	ws.send(map[string]any{"type": "response", "turn": 1, "text": "I was late."})
-	ws.until("client_turn")
-	ws.close()
+	tess.answerFirst(id, "I was late.")
 
 	for _, tt := range []struct {
 		who    *client
