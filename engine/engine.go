@@ -153,7 +153,8 @@ type Summary struct {
 	Means   map[string]float64 `json:"means"`
 	Overall float64            `json:"overall"`
 	// Strongest and Weakest are the responses with the highest and lowest
-	// overall score; nil without responses.
+	// overall score. Weakest is nil without responses; Strongest is nil
+	// unless it scored above the weakest.
 	Strongest *Moment `json:"strongest,omitempty"`
 	Weakest   *Moment `json:"weakest,omitempty"`
 	// Flags counts the trainee's rupture flags and how many were right.

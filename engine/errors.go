@@ -65,5 +65,5 @@ func ErrorMessage(err error) string {
 	if errors.As(err, &e) {
 		return e.Message
 	}
-	return "internal error"
+	return "something went wrong on the server; try again in a moment"
 }

@@ -100,7 +100,7 @@ func (g *Gym) Start(ctx context.Context, trainee User, scenarioID, persona, mode
 		return SessionRecord{}, Errorf(ENOTFOUND, "scenario %q not found", scenarioID)
 	}
 	if _, ok := g.voices[persona]; !ok {
-		return SessionRecord{}, Errorf(EINVALID, "persona %q is not available on this server", persona)
+		return SessionRecord{}, Errorf(EINVALID, "the %q client voice is not available on this server", persona)
 	}
 	sess, err := New(NewID(), scn, mode, newSeed(), g.config(persona))
 	if err != nil {
@@ -156,7 +156,7 @@ func (g *Gym) load(ctx context.Context, id string) (*live, error) {
 	}
 	scn, ok := g.catalog.Version(rec.State.ScenarioID, rec.State.ScenarioVersion)
 	if !ok {
-		return nil, Errorf(ENOTFOUND, "scenario %q version %d is no longer available", rec.State.ScenarioID, rec.State.ScenarioVersion)
+		return nil, Errorf(ENOTFOUND, "the version of scenario %q this session was started on (version %d) is no longer available", rec.State.ScenarioID, rec.State.ScenarioVersion)
 	}
 	persona := rec.Persona
 	if _, ok := g.voices[persona]; !ok {
@@ -201,7 +201,7 @@ func (g *Gym) change(ctx context.Context, id string, fn func(*Session) error) (S
 			// Another server changed it: forget our copy and reload
 			// next time.
 			g.forget(id, l)
-			return SessionRecord{}, Errorf(ECONFLICT, "this session was changed elsewhere; reload it")
+			return SessionRecord{}, Errorf(ECONFLICT, "this session was changed in another window; reload it")
 		}
 		return SessionRecord{}, &Error{Code: EUNAVAILABLE, Message: "not saved, try again", Err: err}
 	}

@@ -210,22 +210,22 @@ func (s *Session) checkTurn(n int) error {
 	// A resend of an answer is a duplicate even when that answer ended
 	// the session: the browser may not have seen the end yet.
 	if n >= 1 && n < len(s.st.Turns) && s.st.Turns[n-1].Speaker == Client && s.st.Turns[n].Speaker == Trainee {
-		return Errorf(EDUPLICATE, "turn %d was already answered", n)
+		return Errorf(EDUPLICATE, "you have already answered that line (line %d)", n)
 	}
 	if s.st.Status == Ended {
 		return Errorf(EENDED, "this session has ended")
 	}
 	pending := s.Pending()
 	if pending == 0 {
-		return Errorf(EWRONGTURN, "the client has not spoken yet")
+		return Errorf(EWRONGTURN, "wait for the client to speak first")
 	}
 	if n == pending {
 		return nil
 	}
 	if n >= 1 && n < pending && (n-1)%2 == 0 {
-		return Errorf(EDUPLICATE, "turn %d was already answered", n)
+		return Errorf(EDUPLICATE, "you have already answered that line (line %d)", n)
 	}
-	return Errorf(EWRONGTURN, "turn %d is not awaiting an answer; turn %d is", n, pending)
+	return Errorf(EWRONGTURN, "this answer is for line %d, but the line waiting for an answer is line %d; reload to see the latest", n, pending)
 }
 
 // responses counts the trainee's answers in the transcript.
@@ -300,7 +300,7 @@ func (s *Session) lastVariant(key string, lines []string, transcript []Turn) int
 // EWRONGTURN if n is not the client turn of the last answer.
 func (s *Session) Retry(n int) error {
 	if s.st.Mode != Practice {
-		return Errorf(ENOTALLOWED, "retry is only available in practice mode")
+		return Errorf(ENOTALLOWED, "trying a moment again is only possible in practice mode")
 	}
 	if s.st.Outcome == Abandoned {
 		return Errorf(ENOTALLOWED, "this session has ended")
@@ -313,11 +313,11 @@ func (s *Session) Retry(n int) error {
 		}
 	}
 	if ti < 0 || s.st.Turns[ti].N != n+1 {
-		return Errorf(EWRONGTURN, "only the last answer can be taken back")
+		return Errorf(EWRONGTURN, "only your last response can be taken back")
 	}
 	answer := s.st.Turns[ti]
 	if len(answer.Attempts) >= MaxAttempts-1 {
-		return Errorf(ENOTALLOWED, "you have answered this moment %d times; carry on from here", MaxAttempts)
+		return Errorf(ENOTALLOWED, "you have tried this moment %d times; carry on from here", MaxAttempts)
 	}
 	reply := ""
 	if ti+1 < len(s.st.Turns) {
@@ -357,10 +357,10 @@ func (s *Session) Flag(n int, ruptureType, marker string) (Flag, error) {
 		return Flag{}, Errorf(EENDED, "this session has ended")
 	}
 	if ruptureType != scenarios.Withdrawal && ruptureType != scenarios.Confrontation {
-		return Flag{}, Errorf(EINVALID, "rupture_type must be %q or %q", scenarios.Withdrawal, scenarios.Confrontation)
+		return Flag{}, Errorf(EINVALID, "choose %s or %s", scenarios.Confrontation, scenarios.Withdrawal)
 	}
 	if n < 1 || n > len(s.st.Turns) || s.st.Turns[n-1].Speaker != Client {
-		return Flag{}, Errorf(EWRONGTURN, "turn %d is not a client line", n)
+		return Flag{}, Errorf(EWRONGTURN, "only the client's lines can be marked (line %d is not one)", n)
 	}
 	f := Flag{Turn: n, RuptureType: ruptureType, Marker: strings.TrimSpace(marker),
 		Correct: ruptureType == s.scn.Rupture.Type, At: s.now()}
@@ -494,7 +494,12 @@ func (s *Session) summarize() Summary {
 			sum.Means[id] = float64(total) / float64(sum.Responses)
 		}
 		sum.Overall /= float64(sum.Responses)
-		sum.Strongest, sum.Weakest = strongest, weakest
+		sum.Weakest = weakest
+		// A strongest moment is one that stands out: with one response,
+		// or all scored alike, it would be the weakest under another name.
+		if strongest.Overall > weakest.Overall {
+			sum.Strongest = strongest
+		}
 	}
 	return sum
 }

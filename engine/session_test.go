@@ -630,6 +630,17 @@ func TestSummary(t *testing.T) {
 	if sum.Weakest.Client != st.Turns[0].Text {
 		t.Errorf("weakest moment's client line = %q", sum.Weakest.Client)
 	}
+
+	// With one response there is no strongest moment to single out, only
+	// the one to try another way.
+	g := &fixedGrader{rubric: grading.DefaultRubric(), queue: []scores{{1, 1, 1}}}
+	sess, _ := engine.New("s", s, engine.Practice, 1, engine.Config{Grader: g, Now: clock()})
+	sess.Start(context.Background(), nil)
+	sess.Respond(context.Background(), 1, "It was only fifteen minutes.", nil)
+	sess.Abandon()
+	if one := sess.State().Summary; one == nil || one.Strongest != nil || one.Weakest == nil || one.Weakest.Turn != 2 {
+		t.Errorf("summary of one response = %+v; want a weakest moment and no strongest", one)
+	}
 }
 
 func TestPauseAndAbandon(t *testing.T) {

@@ -197,22 +197,23 @@ func clampRound(z float64) int {
 	return min(max(int(math.Floor(z+0.5)), 0), 4)
 }
 
-// modelRationales say what each level means when the model, reading the
-// wording as a whole, settles on a score the rules did not.
+// modelRationales describe each level when the model, reading the wording
+// as a whole, settles on a score the rules did not. They name the level,
+// not a particular phrase, since no single phrase decided it.
 var modelRationales = map[string][5]string{
 	Validation: {
-		"Read as a whole, the response does not engage with what the client said, or argues with it.",
-		"Read as a whole, the response acknowledges the client only in a generic way, or takes the acknowledgement back.",
-		"Read as a whole, the response names what happened or what the client feels, without saying why it makes sense.",
-		"Read as a whole, the response conveys that the client's reaction makes sense.",
-		"Read as a whole, the response conveys that the reaction makes sense and what it meant to the client.",
+		"Taken as a whole, the wording does not yet reach the client's experience.",
+		"Taken as a whole, the wording acknowledges the client only in a token way.",
+		"Taken as a whole, the wording acknowledges the client, without yet conveying that the reaction makes sense.",
+		"Taken as a whole, the wording conveys that the client's reaction makes sense.",
+		"Taken as a whole, the wording conveys that the reaction makes sense and touches what it meant to the client.",
 	},
 	NonDefensiveness: {
-		"Read as a whole, the main message defends, justifies or corrects.",
-		"Read as a whole, the response acknowledges, but explanation or justification carries the weight.",
-		"Read as a whole, there is no defence, but no engagement with the therapist's part either.",
-		"Read as a whole, the response stays open and takes up the therapist's part.",
-		"Read as a whole, the response stays open and actively welcomes more criticism.",
+		"Taken as a whole, the wording defends more than it listens.",
+		"Taken as a whole, the wording is mostly defensive: explaining outweighs the acknowledgement.",
+		"Taken as a whole, the wording neither defends nor takes up the criticism.",
+		"Taken as a whole, the wording stays open to the criticism.",
+		"Taken as a whole, the wording stays open and welcomes more of the client's view.",
 	},
 }
 

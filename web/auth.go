@@ -90,7 +90,7 @@ func (s *Server) login(c echo.Context) error {
 	at, wait := s.logins.attempt(req.Username, ip)
 	if wait > 0 {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
-		return newError(http.StatusTooManyRequests, codeRateLimited, "too many failed logins; try again later")
+		return newError(http.StatusTooManyRequests, codeRateLimited, "too many failed logins; try again in a few minutes")
 	}
 	ctx := c.Request().Context()
 	u, err := s.cfg.Store.UserByName(ctx, req.Username)
@@ -199,7 +199,7 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		ck, err := c.Cookie(csrfCookie)
 		header := c.Request().Header.Get(csrfHeader)
 		if err != nil || ck.Value == "" || subtle.ConstantTimeCompare([]byte(ck.Value), []byte(header)) != 1 || !s.sameOrigin(c.Request()) {
-			return newError(http.StatusForbidden, codeForbidden, "missing or wrong CSRF token; reload the page")
+			return newError(http.StatusForbidden, codeForbidden, "this page is out of date; reload it and try again")
 		}
 		return next(c)
 	}
@@ -220,7 +220,7 @@ func (s *Server) roles(allowed ...string) echo.MiddlewareFunc {
 					return next(c)
 				}
 			}
-			return newError(http.StatusForbidden, codeForbidden, "your role may not do this")
+			return newError(http.StatusForbidden, codeForbidden, "your account does not have access to this")
 		}
 	}
 }
@@ -256,7 +256,7 @@ func (s *Server) NewUser(ctx context.Context, username, password, role, cohort s
 	case utf8.RuneCountInString(password) < 8:
 		return engine.User{}, badRequest("a password needs at least 8 characters")
 	case len(password) > 72:
-		return engine.User{}, badRequest("a password can be at most 72 bytes")
+		return engine.User{}, badRequest("a password can be at most 72 bytes (72 letters without accents)")
 	case role != engine.RoleTrainee && role != engine.RoleSupervisor && role != engine.RoleAdmin:
 		return engine.User{}, badRequest(`role must be "trainee", "supervisor" or "admin"`)
 	case utf8.RuneCountInString(cohort) > 64:

@@ -58,7 +58,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	status, code, message := http.StatusInternalServerError, engine.EINTERNAL, "internal error"
+	status, code, message := http.StatusInternalServerError, engine.EINTERNAL, "something went wrong on the server; try again in a moment"
 	var ae *apiError
 	var he *echo.HTTPError
 	var ee *engine.Error

@@ -24,8 +24,8 @@ feedback after every response; in assessment mode, at the end.
 
 While playing:
   /retry   take back your last response and answer that line again (practice)
-  /pause   stop here; nothing is saved, so this ends the session
-  /quit    leave the session (it ends abandoned)
+  /pause   the terminal keeps nothing, so this ends the session, as /quit
+  /quit    leave the session (it counts as left before the end)
   /help    show these commands`)
 	mode := fs.String("mode", engine.Practice, "practice or assessment")
 	seed := fs.Int64("seed", 0, "pick the client's wording from this `number` (0: random); the same seed replays the same wording")
@@ -117,7 +117,7 @@ func (p *player) play(ctx context.Context, seed int64) int {
 	w := p.e.stdout
 	fmt.Fprintf(w, "%s (%s, %s)\n%s\n\n", scn.Title, scn.Rupture.Type, scn.Difficulty, wrap(scn.Summary, 76, ""))
 	fmt.Fprintf(w, "%s\n", wrap(fmt.Sprintf("Client: %s, %d, %s. %s", scn.Persona.Name, scn.Persona.Age, scn.Persona.Pronouns, scn.Persona.PresentingConcern), 76, ""))
-	fmt.Fprintf(w, "Mode: %s. Seed %d. Type /help for commands.\n\n", p.sess.State().Mode, seed)
+	fmt.Fprintf(w, "Mode: %s. Type /help for commands. (To replay this wording: --seed %d)\n\n", p.sess.State().Mode, seed)
 
 	open, _ := p.sess.Start(ctx, nil)
 	p.client(open)
@@ -133,7 +133,7 @@ func (p *player) play(ctx context.Context, seed int64) int {
 		case "":
 			continue
 		case "/help":
-			fmt.Fprintln(w, "  /retry  answer the last line again   /quit  leave   /help  this")
+			fmt.Fprintln(w, "  /retry  answer the last line again   /pause or /quit  end here   /help  show these commands")
 			continue
 		case "/quit", "/end", "/pause":
 			p.sess.Abandon()
@@ -215,7 +215,7 @@ func (p *player) end() {
 	fmt.Fprintf(w, "── Session ended: %s\n", outcomeText(sum.Outcome))
 	if st.Mode == engine.Assessment {
 		for _, fb := range p.sess.Feedback() {
-			fmt.Fprintf(w, "Turn %d:\n", fb.Turn)
+			fmt.Fprintf(w, "Your response %d:\n", fb.Turn/2)
 			p.feedback(fb)
 		}
 	}
@@ -223,21 +223,21 @@ func (p *player) end() {
 		fmt.Fprintln(w, "No responses were given.")
 		return
 	}
-	fmt.Fprintf(w, "%d %s, %d %s taken back. Mean overall %.0f/100.\n", sum.Responses, plural(sum.Responses, "response"), sum.Retries, plural(sum.Retries, "answer"), sum.Overall)
+	fmt.Fprintf(w, "%d %s, %d %s taken back. Average score %.0f/100.\n", sum.Responses, plural(sum.Responses, "response"), sum.Retries, plural(sum.Retries, "answer"), sum.Overall)
 	for _, c := range p.rubric.Criteria {
 		if m, ok := sum.Means[c.ID]; ok {
 			fmt.Fprintf(w, "  %-18s %s %.1f\n", c.Name, bar(int(m+0.5), p.rubric.Max), m)
 		}
 	}
 	if s := sum.Strongest; s != nil {
-		fmt.Fprintf(w, "\nStrongest moment, turn %d (%d/100):\n  You said: %s\n", s.Turn, s.Overall, wrap("“"+s.Response+"”", 76, strings.Repeat(" ", 12)))
+		fmt.Fprintf(w, "\nYour strongest response (%d/100):\n  You said: %s\n", s.Overall, wrap("“"+s.Response+"”", 76, strings.Repeat(" ", 12)))
 	}
 	if s := sum.Weakest; s != nil && (sum.Strongest == nil || s.Turn != sum.Strongest.Turn) {
-		fmt.Fprintf(w, "\nHardest moment, turn %d (%d/100):\n", s.Turn, s.Overall)
+		fmt.Fprintf(w, "\nThe hardest moment (%d/100):\n", s.Overall)
 		fmt.Fprintf(w, "  The client said: %s\n", wrap("“"+s.Client+"”", 76, strings.Repeat(" ", 19)))
 		fmt.Fprintf(w, "  You said: %s\n", wrap("“"+s.Response+"”", 76, strings.Repeat(" ", 12)))
 		if s.Exemplar != "" {
-			fmt.Fprintf(w, "  Another way: %s\n", wrap(s.Exemplar, 76, strings.Repeat(" ", 15)))
+			fmt.Fprintf(w, "  Another way to say it: %s\n", wrap(s.Exemplar, 76, strings.Repeat(" ", 25)))
 		}
 	}
 }

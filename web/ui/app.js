@@ -69,12 +69,19 @@ async function api(method, path, body) {
     throw new Error('Please log in again.');
   }
   if (!res.ok) {
-    const msg = data && data.error ? data.error.message : `The server answered ${res.status}.`;
+    const msg = data && data.error ? sentence(data.error.message) : 'Something went wrong on the server. Try again in a moment.';
     const err = new Error(msg);
     err.status = res.status;
     throw err;
   }
   return data;
+}
+
+// sentence makes a server message read as a sentence.
+function sentence(msg) {
+  if (!msg) return '';
+  const s = msg.charAt(0).toUpperCase() + msg.slice(1);
+  return /[.!?]$/.test(s) ? s : `${s}.`;
 }
 
 function formatDate(s) {
@@ -258,8 +265,6 @@ function feedbackNode(fb) {
     dl.append(dd);
     dl.append(el('dd', { class: 'rationale', text: sc.rationale }));
   }
-  const notes = $('.notes', f);
-  notes.remove(); // the rationales above already say it, criterion by criterion
   if (fb.exemplar) $('.exemplar q', f).textContent = fb.exemplar;
   else $('.exemplar', f).remove();
   return li;
@@ -303,7 +308,7 @@ function renderDebrief(box, outcome, summary) {
   }
   const dl = el('dl');
   dl.append(el('dt', { text: 'Responses' }), el('dd', { text: `${summary.responses} (${summary.retries} taken back)` }));
-  dl.append(el('dt', { text: 'Mean overall' }), el('dd', { text: `${Math.round(summary.overall)}/100` }));
+  dl.append(el('dt', { text: 'Average score' }), el('dd', { text: `${Math.round(summary.overall)}/100` }));
   for (const [id, name] of criteria) {
     if (summary.means && id in summary.means) {
       dl.append(el('dt', { text: name }), el('dd', { text: summary.means[id].toFixed(1) + ' / 4' }));
@@ -313,14 +318,14 @@ function renderDebrief(box, outcome, summary) {
   box.append(dl);
   const s = summary.strongest, w = summary.weakest;
   if (s) {
-    box.append(el('h3', { text: 'Your strongest moment' }));
+    box.append(el('h3', { text: 'Your strongest response' }));
     box.append(el('p', {}, el('q', { text: s.response })));
   }
   if (w && (!s || w.turn !== s.turn)) {
     box.append(el('h3', { text: 'The hardest moment' }));
     box.append(el('p', { class: 'muted', text: 'The client said:' }), el('p', {}, el('q', { text: w.client })));
     box.append(el('p', { class: 'muted', text: 'You said:' }), el('p', {}, el('q', { text: w.response })));
-    if (w.exemplar) box.append(el('p', { class: 'muted', text: 'Another way:' }), el('p', {}, el('q', { text: w.exemplar })));
+    if (w.exemplar) box.append(el('p', { class: 'muted', text: 'Another way to say it:' }), el('p', {}, el('q', { text: w.exemplar })));
   }
   box.append(el('p', {}, el('a', { href: '#/library', text: 'Back to the scenarios' }), document.createTextNode(' · '),
     el('a', { href: '#/history', text: 'My sessions' })));
@@ -467,11 +472,14 @@ async function showPractice(id) {
           sess.closed = true;
           break;
         case 'flag_result':
-          if ('correct' in m) announce(m.correct ? 'Yes — that line is a rupture of that kind.' : 'Not quite: look again at how the client is moving.');
-          err.textContent = 'correct' in m ? (m.correct ? 'Marked: that is a rupture of that kind.' : 'Marked, but that is not the kind of rupture this is.') : 'Marked.';
+          // A mark is checked against the scenario's rupture, not the
+          // single line, and the words say so.
+          $('#flag-result').textContent = !('correct' in m) ? 'Marked. You will see how your marks compare at the end.'
+            : m.correct ? 'Marked. That matches the kind of rupture this scenario is about.'
+              : 'Marked. This scenario is mainly about the other kind of rupture, though a client can move both ways.';
           break;
         case 'error':
-          err.textContent = m.message;
+          err.textContent = sentence(m.message);
           sess.pendingText = null;
           dropPending();
           setBusy(false);
@@ -490,7 +498,7 @@ async function showPractice(id) {
         if (e.status === 404 || e.status === 403) {
           sess.closed = true;
           setBusy(true);
-          setStatus(`This session cannot be opened: ${e.message}`);
+          setStatus('This session cannot be opened: it does not exist, or it is not yours. Go back to My sessions.');
           return;
         }
         if (!me) { sess.closed = true; return; }
@@ -562,7 +570,7 @@ async function showPractice(id) {
     sess.closed = true;
   });
   $('#end').addEventListener('click', () => {
-    if (confirm('End this session now? It will be saved as left before the end.')) send({ type: 'end' });
+    if (confirm('End this session now? It will be kept in My sessions as "Left before the end".')) send({ type: 'end' });
   });
   connect();
 }
@@ -610,7 +618,7 @@ async function showTranscript(id) {
   try {
     [session, feedback] = await Promise.all([api('GET', `/api/sessions/${encodeURIComponent(id)}`), api('GET', `/api/sessions/${encodeURIComponent(id)}/feedback`)]);
   } catch (e) {
-    $('h1.title').textContent = 'Not found';
+    $('h1.title').textContent = e.status === 404 ? 'Not found' : 'This transcript could not be loaded';
     $('.meta').textContent = e.message;
     return;
   }
