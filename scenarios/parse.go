@@ -11,8 +11,9 @@ import (
 )
 
 // MaxFileSize bounds a scenario file. Real scenarios are a few kilobytes;
-// the bound keeps a pasted mistake from tying up the parser.
-const MaxFileSize = 1 << 20
+// the bound keeps a pasted mistake, or a hostile file, from tying up the
+// parser, whose time grows with the square of the number of keys.
+const MaxFileSize = 64 << 10
 
 // A Scale tells checking which scores a transition may test: for each
 // criterion of the rubric in force (and "overall"), its lowest and highest

@@ -242,7 +242,7 @@ func TestParseEdgeCases(t *testing.T) {
 		{"nested too deep", "a: " + strings.Repeat("[", 100), "1:68: YAML syntax: nested more than 64 levels deep"},
 		{"dashes too deep", strings.Repeat("- ", 100) + "x", "1:129: YAML syntax: nested more than 64 levels deep"},
 		{"no stages", strings.Replace(base, base[strings.Index(base, "stages:"):strings.Index(base, "endings:")], "stages: {}\n", 1), "18:9: stages: a scenario needs at least one stage"},
-		{"too large", "id: x\n" + strings.Repeat("#", scenarios.MaxFileSize), "1:1: the file is larger than 1024 KiB; a scenario is a few KiB"},
+		{"too large", "id: x\n" + strings.Repeat("#", scenarios.MaxFileSize), "1:1: the file is larger than 64 KiB; a scenario is a few KiB"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -94,16 +95,27 @@ func (s *Server) getScenario(c echo.Context) error {
 	return c.JSON(http.StatusOK, scn)
 }
 
-// readScenarioBody reads a YAML body of at most a scenario's size.
-func readScenarioBody(c echo.Context) ([]byte, error) {
-	src, err := io.ReadAll(io.LimitReader(c.Request().Body, scenarios.MaxFileSize+1))
+// parseScenarioBody reads a YAML body of at most a scenario's size and
+// parses it. Parsing a large file takes a good part of a second, so only a
+// few run at once; a request that cannot get a turn soon is told to retry.
+func (s *Server) parseScenarioBody(c echo.Context, name string) (src []byte, scn *scenarios.Scenario, problems []scenarios.Problem, err error) {
+	src, err = io.ReadAll(io.LimitReader(c.Request().Body, scenarios.MaxFileSize+1))
 	if err != nil {
-		return nil, badRequest("could not read the body")
+		return nil, nil, nil, badRequest("could not read the scenario")
 	}
 	if len(src) > scenarios.MaxFileSize {
-		return nil, newError(http.StatusRequestEntityTooLarge, codeTooLarge, fmt.Sprintf("a scenario can be at most %d KiB", scenarios.MaxFileSize>>10))
+		return nil, nil, nil, newError(http.StatusRequestEntityTooLarge, codeTooLarge, fmt.Sprintf("a scenario can be at most %d KiB", scenarios.MaxFileSize>>10))
 	}
-	return src, nil
+	ctx, cancel := context.WithTimeout(c.Request().Context(), s.parseWait)
+	defer cancel()
+	select {
+	case s.parsing <- struct{}{}:
+		defer func() { <-s.parsing }()
+	case <-ctx.Done():
+		return nil, nil, nil, newError(http.StatusServiceUnavailable, engine.EUNAVAILABLE, "the server is busy checking other scenarios; try again in a moment")
+	}
+	scn, problems = scenarios.Parse(name, src, s.cfg.Rubric.Scale())
+	return src, scn, problems, nil
 }
 
 type problemJSON struct {
@@ -121,21 +133,19 @@ func problemsJSON(ps []scenarios.Problem) []problemJSON {
 }
 
 func (s *Server) validateScenario(c echo.Context) error {
-	src, err := readScenarioBody(c)
+	_, _, problems, err := s.parseScenarioBody(c, "scenario.yaml")
 	if err != nil {
 		return err
 	}
-	_, problems := scenarios.Parse("scenario.yaml", src, s.cfg.Rubric.Scale())
 	return c.JSON(http.StatusOK, map[string]any{"valid": len(problems) == 0, "problems": problemsJSON(problems)})
 }
 
 func (s *Server) putScenario(c echo.Context) error {
-	src, err := readScenarioBody(c)
+	id := c.Param("id")
+	src, scn, problems, err := s.parseScenarioBody(c, id+".yaml")
 	if err != nil {
 		return err
 	}
-	id := c.Param("id")
-	scn, problems := scenarios.Parse(id+".yaml", src, s.cfg.Rubric.Scale())
 	if len(problems) > 0 {
 		return c.JSON(http.StatusUnprocessableEntity, map[string]any{
 			"error":    map[string]string{"code": engine.EINVALID, "message": "the scenario has problems"},

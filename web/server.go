@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -84,6 +85,10 @@ type Server struct {
 	// usernames exist.
 	dummyHash []byte
 	origins   map[string]bool
+	// parsing holds a token for each scenario being parsed; parseWait is
+	// how long a request waits for one.
+	parsing   chan struct{}
+	parseWait time.Duration
 
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -120,11 +125,13 @@ func New(cfg Config) (*Server, error) {
 		cfg.SweepEvery = time.Minute
 	}
 	s := &Server{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		logins:  newLoginLimiter(),
-		origins: map[string]bool{},
-		stop:    make(chan struct{}),
+		cfg:       cfg,
+		log:       cfg.Logger,
+		logins:    newLoginLimiter(),
+		origins:   map[string]bool{},
+		parsing:   make(chan struct{}, max(1, runtime.NumCPU()/2)),
+		parseWait: 5 * time.Second,
+		stop:      make(chan struct{}),
 	}
 	for _, o := range cfg.AllowedOrigins {
 		u, err := url.Parse(strings.TrimSpace(o))

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -386,6 +387,33 @@ func TestScenariosAPI(t *testing.T) {
 	vs, _ := ts.store.ScenarioVersions(context.Background(), "late-again")
 	if len(vs) != 1 || vs[0].Version != 2 {
 		t.Errorf("stored versions: %+v", vs)
+	}
+}
+
+func TestScenarioChecksAreBounded(t *testing.T) {
+	ts := newTestServer(t)
+	tess := ts.user(t, "tess", engine.RoleTrainee, "c1")
+	// The parser's time grows with the square of the keys: a file past
+	// the limit is refused before it is parsed.
+	big := "id: x\n" + strings.Repeat("k: v\n", scenarios.MaxFileSize/5)
+	if st, out := ts.sendYAML(t, tess.token, http.MethodPost, "/api/scenarios/validate", big); st != http.StatusRequestEntityTooLarge {
+		t.Errorf("validate %d bytes: %d %v, want 413", len(big), st, out)
+	}
+	// While every parsing slot is taken, a check waits a little, then is
+	// told to come back; nothing is lost, since it stores nothing.
+	ts.parseWait = 50 * time.Millisecond
+	for range cap(ts.parsing) {
+		ts.parsing <- struct{}{}
+	}
+	st, out := ts.sendYAML(t, tess.token, http.MethodPost, "/api/scenarios/validate", "id: x\n")
+	if e, _ := out["error"].(map[string]any); st != http.StatusServiceUnavailable || e["code"] != engine.EUNAVAILABLE {
+		t.Errorf("validate while busy: %d %v, want 503 %s", st, out, engine.EUNAVAILABLE)
+	}
+	for range cap(ts.parsing) {
+		<-ts.parsing
+	}
+	if st, out := ts.sendYAML(t, tess.token, http.MethodPost, "/api/scenarios/validate", "id: x\n"); st != http.StatusOK || out["valid"] != false {
+		t.Errorf("validate once free: %d %v", st, out)
 	}
 }
 
