@@ -36,6 +36,17 @@ func (s *Server) grade(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
+	if me := currentUser(c); me.Role == engine.RoleTrainee {
+		// Otherwise a trainee could try drafts here until one scores
+		// well, and then send it in the assessment.
+		busy, err := s.inAssessment(c.Request().Context(), me.ID)
+		if err != nil {
+			return err
+		}
+		if busy {
+			return newError(http.StatusForbidden, engine.ENOTALLOWED, "grading is closed while you have an assessment in progress; finish or end it first")
+		}
+	}
 	in, err := req.Input(s.lookupScenario)
 	if err != nil {
 		return badRequest(err.Error())
@@ -45,6 +56,22 @@ func (s *Server) grade(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, grading.NewReply(req.ID, res))
+}
+
+// inAssessment reports whether a trainee has an assessment not yet ended.
+func (s *Server) inAssessment(ctx context.Context, traineeID string) (bool, error) {
+	for _, status := range []string{engine.Active, engine.Paused} {
+		recs, err := s.cfg.Store.Sessions(ctx, engine.SessionFilter{Trainee: traineeID, Status: status})
+		if err != nil {
+			return false, err
+		}
+		for _, rec := range recs {
+			if rec.State.Mode == engine.Assessment {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
 
 type scenarioSummary struct {
@@ -353,7 +380,13 @@ func (s *Server) getSession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := s.sessionView(currentUser(c), rec, s.traineeName(c, rec.Trainee, map[string]string{}), true)
+	me := currentUser(c)
+	v := s.sessionView(me, rec, s.traineeName(c, rec.Trainee, map[string]string{}), true)
+	// A supervisor's ratings are scores too: held back, like the
+	// machine's, until an assessment ends.
+	if !scoresVisible(me, rec) {
+		return c.JSON(http.StatusOK, v)
+	}
 	reviews, err := s.cfg.Store.Reviews(c.Request().Context(), rec.State.ID)
 	if err != nil {
 		return err

@@ -319,13 +319,17 @@ func (s *Server) listUsers(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// loginLimiter counts failed logins per username and per address over a
-// window, and blocks both once they pass their limits: guessing one
-// person's password and spraying many accounts from one address are both
-// slowed down.
+// loginLimiter counts failed logins over a window, for each username from
+// each address, for each username, and for each address, and blocks an
+// attempt once any of them passes its limit. Guessing one person's
+// password from one place is stopped quickly; the per-username limit is
+// high, so that a stranger cannot easily lock someone out, and it still
+// caps guessing spread over many addresses; spraying many accounts from
+// one address is stopped too.
 type loginLimiter struct {
 	mu      sync.Mutex
 	window  time.Duration
+	perPair int
 	perUser int
 	perIP   int
 	fails   map[string][]time.Time
@@ -333,7 +337,7 @@ type loginLimiter struct {
 }
 
 func newLoginLimiter() *loginLimiter {
-	return &loginLimiter{window: 15 * time.Minute, perUser: 5, perIP: 20, fails: map[string][]time.Time{}, now: time.Now}
+	return &loginLimiter{window: 15 * time.Minute, perPair: 5, perUser: 50, perIP: 20, fails: map[string][]time.Time{}, now: time.Now}
 }
 
 func (l *loginLimiter) recent(key string) []time.Time {
@@ -362,7 +366,7 @@ func (l *loginLimiter) attempt(user, ip string) (at time.Time, wait time.Duratio
 	keys := []struct {
 		key   string
 		limit int
-	}{{userKey(user), l.perUser}, {ipKey(ip), l.perIP}}
+	}{{pairKey(user, ip), l.perPair}, {userKey(user), l.perUser}, {ipKey(ip), l.perIP}}
 	for _, k := range keys {
 		ts := l.recent(k.key)
 		if len(ts) >= k.limit {
@@ -380,12 +384,14 @@ func (l *loginLimiter) attempt(user, ip string) (at time.Time, wait time.Duratio
 	return now, 0
 }
 
-// succeed clears the user's failures, and takes the attempt back from
-// the address's count.
+// succeed takes the attempt back from every count, and clears the
+// failures of this username from this address. Failures from elsewhere
+// stand: a login does not wipe out someone else's guessing.
 func (l *loginLimiter) succeed(user, ip string, at time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.fails, userKey(user))
+	delete(l.fails, pairKey(user, ip))
+	l.remove(userKey(user), at)
 	l.remove(ipKey(ip), at)
 }
 
@@ -393,6 +399,7 @@ func (l *loginLimiter) succeed(user, ip string, at time.Time) {
 func (l *loginLimiter) release(user, ip string, at time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.remove(pairKey(user, ip), at)
 	l.remove(userKey(user), at)
 	l.remove(ipKey(ip), at)
 }
@@ -412,8 +419,9 @@ func (l *loginLimiter) remove(key string, at time.Time) {
 	}
 }
 
-func userKey(user string) string { return "u:" + strings.ToLower(user) }
-func ipKey(ip string) string     { return "ip:" + ip }
+func pairKey(user, ip string) string { return "p:" + ip + " " + strings.ToLower(user) }
+func userKey(user string) string     { return "u:" + strings.ToLower(user) }
+func ipKey(ip string) string         { return "ip:" + ip }
 
 // prune forgets failures older than the window.
 func (l *loginLimiter) prune() {

@@ -261,11 +261,15 @@ func (s *Server) routes(ipExtractor echo.IPExtractor) *echo.Echo {
 		XFrameOptions:         "DENY",
 		ReferrerPolicy:        "no-referrer",
 		ContentSecurityPolicy: "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
+		// Sent only over HTTPS (directly or from a proxy), so a plain
+		// HTTP setup on a private network is not locked out.
+		HSTSMaxAge:            180 * 24 * 60 * 60,
+		HSTSExcludeSubdomains: true,
 	}))
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
 		Limit: "64K",
-		// Scenario files may be larger; their handler reads up to the
-		// scenario size limit itself.
+		// Scenario bodies are read by their handler, which can say how
+		// large a scenario may be.
 		Skipper: func(c echo.Context) bool { return strings.HasPrefix(c.Path(), "/api/scenarios") },
 	}))
 

@@ -64,6 +64,20 @@ func TestSecurityHeaders(t *testing.T) {
 	if res.Header.Get(echoRequestID) == "" {
 		t.Error("no request id header")
 	}
+	// HSTS only when the browser came over HTTPS, here through a proxy.
+	if h := res.Header.Get("Strict-Transport-Security"); h != "" {
+		t.Errorf("HSTS over plain HTTP: %q", h)
+	}
+	req, _ := http.NewRequest(http.MethodGet, ts.url+"/", nil)
+	req.Header.Set("X-Forwarded-Proto", "https")
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if h := res.Header.Get("Strict-Transport-Security"); !strings.HasPrefix(h, "max-age=") {
+		t.Errorf("HSTS over HTTPS = %q", h)
+	}
 }
 
 const echoRequestID = "X-Request-Id"
@@ -153,6 +167,44 @@ func TestFailedLoginsAreLimited(t *testing.T) {
 	}
 	if st := ts.do(t, "", http.MethodPost, "/api/login", map[string]string{"username": "uma", "password": "password-uma"}, nil); st != http.StatusTooManyRequests {
 		t.Errorf("after 20 failures from one address: %d, want 429", st)
+	}
+}
+
+// TestStrangersCannotLockSomeoneOut checks that failures for a username
+// from one address do not stop its owner logging in from another, while
+// guessing spread over many addresses still meets a limit.
+func TestStrangersCannotLockSomeoneOut(t *testing.T) {
+	ts := newTestServer(t, func(c *Config) { c.TrustedProxies = []string{"127.0.0.0/8"} })
+	ts.addUser(t, "tess", engine.RoleTrainee, "c1")
+	login := func(from, password string) int {
+		req, _ := http.NewRequest(http.MethodPost, ts.url+"/api/login", strings.NewReader(fmt.Sprintf(`{"username":"tess","password":%q}`, password)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", from)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	for range 5 {
+		login("203.0.113.7", "a-wrong-guess")
+	}
+	if st := login("203.0.113.7", "password-tess"); st != http.StatusTooManyRequests {
+		t.Errorf("the guessing address, right password: %d, want 429", st)
+	}
+	if st := login("198.51.100.2", "password-tess"); st != http.StatusOK {
+		t.Errorf("tess from her own address: %d, want 200", st)
+	}
+	// Fifty failures in all, from addresses of five failures each, close
+	// the username everywhere.
+	for i := range 9 {
+		for range 5 {
+			login(fmt.Sprintf("192.0.2.%d", i+1), "a-wrong-guess")
+		}
+	}
+	if st := login("198.51.100.2", "password-tess"); st != http.StatusTooManyRequests {
+		t.Errorf("after 50 failures spread over addresses: %d, want 429", st)
 	}
 }
 

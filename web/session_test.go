@@ -176,6 +176,20 @@ func TestAssessmentHoldsFeedbackUntilTheEnd(t *testing.T) {
 	if len(got.Flags) != 1 || got.Flags[0].Correct != nil {
 		t.Errorf("flags before the end = %+v; want one, without correct", got.Flags)
 	}
+	// Neither a supervisor's rating nor a draft graded on the side gives
+	// the score away before the end.
+	sue := ts.user(t, "sue", engine.RoleSupervisor, "c1")
+	if st := sue.do(http.MethodPost, "/api/sessions/"+id+"/reviews", map[string]any{"turn": 2, "scores": map[string]int{"validation": 3}}, nil); st != http.StatusCreated {
+		t.Fatalf("review mid-assessment: %d", st)
+	}
+	tess.do(http.MethodGet, "/api/sessions/"+id, nil, &got)
+	if len(got.Reviews) != 0 {
+		t.Errorf("the trainee sees %d reviews before the end", len(got.Reviews))
+	}
+	draft := map[string]string{"client": "You were late again.", "response": "I was late, and that's on me.", "scenario": "late-again"}
+	if st := tess.do(http.MethodPost, "/api/grade", draft, nil); st != http.StatusForbidden {
+		t.Errorf("grading a draft mid-assessment: %d, want 403", st)
+	}
 	var list []sessionJSON
 	tess.do(http.MethodGet, "/api/sessions", nil, &list)
 	for _, sj := range list {
@@ -194,8 +208,11 @@ func TestAssessmentHoldsFeedbackUntilTheEnd(t *testing.T) {
 		t.Fatalf("at the end: %v then %v; want the held feedback, then end", fb["type"], end)
 	}
 	tess.do(http.MethodGet, "/api/sessions/"+id, nil, &got)
-	if got.Turns[1].Scores == nil || len(got.Flags) != 1 || got.Flags[0].Correct == nil {
-		t.Error("scores or flag results still hidden after the end")
+	if got.Turns[1].Scores == nil || len(got.Flags) != 1 || got.Flags[0].Correct == nil || len(got.Reviews) != 1 {
+		t.Error("scores, flag results or reviews still hidden after the end")
+	}
+	if st := tess.do(http.MethodPost, "/api/grade", draft, nil); st != http.StatusOK {
+		t.Errorf("grading a draft after the assessment: %d, want 200", st)
 	}
 }
 
