@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -33,7 +34,7 @@ type Gym struct {
 type live struct {
 	mu   sync.Mutex
 	sess *Session
-	rec  SessionRecord // the last saved record; its State is stale
+	rec  SessionRecord // the last saved record, the state to roll back to
 	// lastUsed is read by Evict without the lock: unix nanoseconds.
 	lastUsed atomic.Int64
 }
@@ -187,16 +188,15 @@ func (g *Gym) change(ctx context.Context, id string, fn func(*Session) error) (S
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	before := l.sess.State()
 	if err := fn(l.sess); err != nil {
-		l.rollback(before, g)
+		l.rollback(g)
 		return SessionRecord{}, err
 	}
 	rec := l.rec
 	rec.State = l.sess.State()
 	v, err := g.store.SaveSession(ctx, rec)
 	if err != nil {
-		l.rollback(before, g)
+		l.rollback(g)
 		if ErrorCode(err) == ECONFLICT {
 			// Another server changed it: forget our copy and reload
 			// next time.
@@ -211,11 +211,16 @@ func (g *Gym) change(ctx context.Context, id string, fn func(*Session) error) (S
 	return rec, nil
 }
 
-// rollback restores the session to the state before a failed change.
-func (l *live) rollback(before State, g *Gym) {
-	if sess, err := Restore(before, l.sess.Scenario(), Config{Voice: l.sess.voice, Grader: g.grader, Rubric: g.rubric, Now: g.now}); err == nil {
-		l.sess = sess
+// rollback restores the session to its last saved state after a failed
+// change. Restoring the state it was built from cannot fail; if it ever
+// did, the session is dropped from memory and reloaded from the store.
+func (l *live) rollback(g *Gym) {
+	sess, err := Restore(l.rec.State, l.sess.Scenario(), Config{Voice: l.sess.voice, Grader: g.grader, Rubric: g.rubric, Now: g.now})
+	if err != nil {
+		g.forget(l.rec.State.ID, l)
+		return
 	}
+	l.sess = sess
 }
 
 func (g *Gym) forget(id string, l *live) {
@@ -279,16 +284,16 @@ func (g *Gym) Feedback(ctx context.Context, id string) ([]Feedback, error) {
 }
 
 // AbandonIdle ends every active session untouched since before, and
-// returns how many it ended. Paused sessions are left alone: pausing means
+// returns the records of those it ended. Paused sessions are left alone: pausing means
 // coming back later. A session that cannot be ended (its scenario version
 // is gone, say) is skipped, and the first such error returned after the
 // rest are done.
-func (g *Gym) AbandonIdle(ctx context.Context, before time.Time) (int, error) {
+func (g *Gym) AbandonIdle(ctx context.Context, before time.Time) ([]SessionRecord, error) {
 	recs, err := g.store.Sessions(ctx, SessionFilter{Status: Active})
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	n := 0
+	var ended []SessionRecord
 	var firstErr error
 	for _, rec := range recs {
 		if !rec.State.Updated.Before(before) {
@@ -296,7 +301,7 @@ func (g *Gym) AbandonIdle(ctx context.Context, before time.Time) (int, error) {
 		}
 		// The record may be stale if the session is in memory; check
 		// again under its lock.
-		_, err := g.change(ctx, rec.State.ID, func(s *Session) error {
+		done, err := g.change(ctx, rec.State.ID, func(s *Session) error {
 			if s.st.Status != Active || !s.st.Updated.Before(before) {
 				return errUnchanged
 			}
@@ -305,16 +310,17 @@ func (g *Gym) AbandonIdle(ctx context.Context, before time.Time) (int, error) {
 		})
 		switch {
 		case err == nil:
-			n++
-		case err == errUnchanged:
+			ended = append(ended, done)
+		case errors.Is(err, errUnchanged):
 		case firstErr == nil:
 			firstErr = fmt.Errorf("end idle session %s: %w", rec.State.ID, err)
 		}
 	}
-	return n, firstErr
+	return ended, firstErr
 }
 
-var errUnchanged = Errorf(ECONFLICT, "unchanged")
+// errUnchanged tells change that fn decided to leave the session alone.
+var errUnchanged = errors.New("unchanged")
 
 // Evict drops from memory the sessions untouched since before; their
 // state is in the store. It returns how many it dropped.

@@ -166,9 +166,9 @@ func TestGymAbandonsIdleSessions(t *testing.T) {
 	}
 	now = now.Add(2 * time.Hour)
 	fresh, _ := g.Start(ctx, trainee, "late-again", "scripted", engine.Practice)
-	n, err := g.AbandonIdle(ctx, now.Add(-time.Hour))
-	if err != nil || n != 1 {
-		t.Fatalf("AbandonIdle = %d, %v; want 1", n, err)
+	ended, err := g.AbandonIdle(ctx, now.Add(-time.Hour))
+	if err != nil || len(ended) != 1 || ended[0].State.ID != old.State.ID || ended[0].State.Outcome != engine.Abandoned {
+		t.Fatalf("AbandonIdle = %d records, %v; want the old session, abandoned", len(ended), err)
 	}
 	// Pausing means coming back later, however much later.
 	if rec, _ := store.SessionByID(ctx, paused.State.ID); rec.State.Status != engine.Paused {

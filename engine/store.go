@@ -100,6 +100,9 @@ type Store interface {
 	// TokenByHash returns a token; ENOTFOUND also when it has expired.
 	TokenByHash(ctx context.Context, hash string) (Token, error)
 	DeleteToken(ctx context.Context, hash string) error
+	// DeleteExpiredTokens forgets the tokens expired by now, and returns
+	// how many it deleted.
+	DeleteExpiredTokens(ctx context.Context, now time.Time) (int, error)
 
 	// CreateSession stores a new session at version 1; ECONFLICT if the id
 	// exists.

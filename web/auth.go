@@ -28,6 +28,7 @@ const (
 	csrfHeader    = "X-CSRF-Token"
 
 	ctxUser       = "user"
+	ctxLogin      = "login"
 	ctxCookieAuth = "cookie_auth"
 )
 
@@ -127,6 +128,7 @@ func (s *Server) logout(c echo.Context) error {
 		if err := s.cfg.Store.DeleteToken(c.Request().Context(), hashToken(token)); err != nil {
 			return err
 		}
+		s.hub.closeLogin(hashToken(token))
 	}
 	for _, name := range []string{sessionCookie, csrfCookie} {
 		c.SetCookie(&http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1})
@@ -179,6 +181,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		c.Set(ctxUser, u)
+		c.Set(ctxLogin, t)
 		return next(c)
 	}
 }
@@ -208,6 +211,12 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 func currentUser(c echo.Context) engine.User {
 	u, _ := c.Get(ctxUser).(engine.User)
 	return u
+}
+
+// currentLogin returns the token the request was authenticated with.
+func currentLogin(c echo.Context) engine.Token {
+	t, _ := c.Get(ctxLogin).(engine.Token)
+	return t
 }
 
 // roles admits only users with one of the given roles.

@@ -29,14 +29,6 @@ import (
 )
 
 // Defaults, in variables so that tests can shorten them.
-var (
-	// PongWait is how long a socket may stay silent, pongs included,
-	// before it is dropped; pings go out at nine tenths of it.
-	PongWait = 60 * time.Second
-	// WriteWait bounds one write to a socket.
-	WriteWait = 10 * time.Second
-)
-
 // Config holds a Server's settings and dependencies.
 type Config struct {
 	Store   engine.Store
@@ -68,6 +60,10 @@ type Config struct {
 	// SweepEvery is how often idle sessions are ended and unused ones
 	// dropped from memory.
 	SweepEvery time.Duration
+	// PongWait is how long a socket may stay silent, pongs included,
+	// before it is dropped; pings go out twice as often. WriteWait
+	// bounds one write to a socket.
+	PongWait, WriteWait time.Duration
 }
 
 // Server is the repairgym HTTP server.
@@ -90,6 +86,10 @@ type Server struct {
 	parsing   chan struct{}
 	parseWait time.Duration
 
+	// ctx is the parent of the server's own work — sockets and sweeps —
+	// cancelled once Shutdown returns, so that nothing outlives it.
+	ctx      context.Context
+	cancel   context.CancelFunc
 	stop     chan struct{}
 	stopOnce sync.Once
 	wg       sync.WaitGroup
@@ -124,7 +124,16 @@ func New(cfg Config) (*Server, error) {
 	if cfg.SweepEvery <= 0 {
 		cfg.SweepEvery = time.Minute
 	}
+	if cfg.PongWait <= 0 {
+		cfg.PongWait = 60 * time.Second
+	}
+	if cfg.WriteWait <= 0 {
+		cfg.WriteWait = 10 * time.Second
+	}
+	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
+		ctx:       ctx,
+		cancel:    cancel,
 		cfg:       cfg,
 		log:       cfg.Logger,
 		logins:    newLoginLimiter(),
@@ -195,6 +204,7 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 // frame, and stops background work. The caller shuts the http.Server down
 // first, so no new requests arrive, and closes the store afterwards.
 func (s *Server) Shutdown(ctx context.Context) error {
+	defer s.cancel()
 	s.stopOnce.Do(func() { close(s.stop) })
 	err := s.hub.shutdown(ctx)
 	done := make(chan struct{})
@@ -221,7 +231,7 @@ func (s *Server) sweep() {
 		case <-s.stop:
 			return
 		case <-t.C:
-			s.sweepOnce(context.Background())
+			s.sweepOnce(s.ctx)
 		}
 	}
 }
@@ -232,9 +242,17 @@ func (s *Server) sweepOnce(ctx context.Context) {
 	if err != nil {
 		s.log.Warn("ending idle sessions", "err", err)
 	}
-	if ended > 0 {
-		s.log.Info("ended idle sessions", "count", ended)
-		s.hub.refreshEnded(ctx)
+	if len(ended) > 0 {
+		s.log.Info("ended idle sessions", "count", len(ended))
+	}
+	// A socket may still be open on a session that timed out: say so.
+	for _, rec := range ended {
+		s.hub.broadcast(rec.State.ID, endMessage(rec))
+	}
+	if n, err := s.cfg.Store.DeleteExpiredTokens(ctx, now); err != nil {
+		s.log.Warn("deleting expired logins", "err", err)
+	} else if n > 0 {
+		s.log.Info("deleted expired logins", "count", n)
 	}
 	s.logins.prune()
 	// Sessions nobody has touched for a while cost memory for nothing:

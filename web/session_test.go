@@ -489,6 +489,53 @@ func TestIdleSessionsTimeOut(t *testing.T) {
 	if rec := ts.mustRecord(t, id); rec.State.Outcome != engine.Abandoned {
 		t.Errorf("stored outcome %q", rec.State.Outcome)
 	}
+	// Another session timing out later says nothing more to this socket.
+	other := tess.startSession("too-quick-yes", engine.Practice)
+	ws.ws.SetReadDeadline(time.Now().Add(time.Second))
+	var extra map[string]any
+	if err := ws.ws.ReadJSON(&extra); err == nil {
+		t.Errorf("a second message after the end: %v", extra)
+	}
+	if rec := ts.mustRecord(t, other); rec.State.Outcome != engine.Abandoned {
+		t.Errorf("the other idle session: %q", rec.State.Outcome)
+	}
+}
+
+// TestSocketsEndWithTheLogin checks that a socket does not outlive the
+// login it was opened with: logging out closes it, and so does expiry.
+func TestSocketsEndWithTheLogin(t *testing.T) {
+	closed := func(ws *socket) *websocket.CloseError {
+		ws.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for {
+			if _, _, err := ws.ws.ReadMessage(); err != nil {
+				var ce *websocket.CloseError
+				errors.As(err, &ce)
+				return ce
+			}
+		}
+	}
+	ts := newTestServer(t, func(c *Config) {
+		c.TokenTTL = 1500 * time.Millisecond
+		c.PongWait = 400 * time.Millisecond
+	})
+	ts.addUser(t, "tess", engine.RoleTrainee, "c1")
+
+	tess := ts.login(t, "tess")
+	ws := tess.dial(tess.startSession("late-again", engine.Practice))
+	ws.state()
+	if st := tess.do(http.MethodPost, "/api/logout", nil, nil); st != http.StatusNoContent {
+		t.Fatalf("logout: %d", st)
+	}
+	if ce := closed(ws); ce == nil || ce.Code != websocket.ClosePolicyViolation {
+		t.Errorf("after logout the socket ended with %v, want close %d", ce, websocket.ClosePolicyViolation)
+	}
+
+	tess = ts.login(t, "tess")
+	ws = tess.dial(tess.startSession("late-again", engine.Practice))
+	ws.state()
+	if ce := closed(ws); ce == nil || ce.Code != websocket.ClosePolicyViolation || ce.Text != "login expired" {
+		t.Errorf("after the login expired the socket ended with %v", ce)
+	}
 }
 
 // gateGrader holds each grading until released, so that a test can act
@@ -626,9 +673,8 @@ func TestStartSessionErrors(t *testing.T) {
 // A socket whose peer stops answering pings is dropped once the pong wait
 // runs out, and its session is untouched.
 func TestSilentPeerIsDropped(t *testing.T) {
-	defer func(p time.Duration) { PongWait = p }(PongWait)
-	PongWait = 300 * time.Millisecond
-	ts := newTestServer(t)
+	const pongWait = time.Second
+	ts := newTestServer(t, func(c *Config) { c.PongWait = pongWait })
 	tess := ts.user(t, "tess", engine.RoleTrainee, "c1")
 	id := tess.startSession("late-again", engine.Practice)
 	ws := tess.dial(id)
@@ -662,7 +708,7 @@ func TestSilentPeerIsDropped(t *testing.T) {
 		}
 	}()
 	ws2.ws.SetReadDeadline(time.Time{})
-	time.Sleep(4 * PongWait)
+	time.Sleep(4 * pongWait)
 	ws2.send(map[string]any{"type": "response", "turn": 1, "text": "I was late."})
 	timeout := time.After(5 * time.Second)
 	for {

@@ -44,6 +44,10 @@ type conn struct {
 	ws        *websocket.Conn
 	sessionID string
 	user      engine.User
+	// tokenHash and expires are the login the socket was opened with;
+	// the socket closes when it ends.
+	tokenHash string
+	expires   time.Time
 	send      chan any
 	// closing is closed to make the write loop send a close frame with
 	// closeCode and stop.
@@ -132,19 +136,15 @@ func (h *hub) broadcast(sessionID string, msgs ...any) {
 	}
 }
 
-// refreshEnded tells the sockets of sessions that ended without them — by
-// the idle sweep — that they ended.
-func (h *hub) refreshEnded(ctx context.Context) {
+// closeLogin closes the sockets opened with a login that has ended.
+func (h *hub) closeLogin(tokenHash string) {
 	h.mu.Lock()
-	ids := make([]string, 0, len(h.conns))
-	for id := range h.conns {
-		ids = append(ids, id)
-	}
-	h.mu.Unlock()
-	for _, id := range ids {
-		rec, err := h.s.gym.Record(ctx, id)
-		if err == nil && rec.State.Status == engine.Ended {
-			h.broadcast(id, endMessage(rec))
+	defer h.mu.Unlock()
+	for _, set := range h.conns {
+		for c := range set {
+			if c.tokenHash == tokenHash {
+				c.close(websocket.ClosePolicyViolation, "logged out")
+			}
 		}
 	}
 }
@@ -217,13 +217,15 @@ func (s *Server) socket(c echo.Context) error {
 		s.log.Info("websocket upgrade failed", "request_id", requestID(c), "err", err)
 		return nil // the upgrader has answered
 	}
-	cn := &conn{ws: ws, sessionID: rec.State.ID, user: me, send: make(chan any, sendQueue), closing: make(chan struct{})}
+	login := currentLogin(c)
+	cn := &conn{ws: ws, sessionID: rec.State.ID, user: me, tokenHash: login.Hash, expires: login.Expires,
+		send: make(chan any, sendQueue), closing: make(chan struct{})}
 	if !s.hub.add(cn) {
 		ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(time.Second))
 		ws.Close()
 		return nil
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(s.ctx)
 	go s.writeLoop(cn, cancel)
 	s.readLoop(ctx, cn)
 	cancel()
@@ -233,7 +235,7 @@ func (s *Server) socket(c echo.Context) error {
 // writeLoop is the only writer of a socket: queued messages, pings, and
 // the close frame.
 func (s *Server) writeLoop(c *conn, cancel context.CancelFunc) {
-	ping := time.NewTicker(PongWait * 9 / 10)
+	ping := time.NewTicker(s.cfg.PongWait / 2)
 	defer func() {
 		ping.Stop()
 		c.ws.Close()
@@ -243,13 +245,17 @@ func (s *Server) writeLoop(c *conn, cancel context.CancelFunc) {
 	for {
 		select {
 		case msg := <-c.send:
-			c.ws.SetWriteDeadline(time.Now().Add(WriteWait))
+			c.ws.SetWriteDeadline(time.Now().Add(s.cfg.WriteWait))
 			if err := c.ws.WriteJSON(msg); err != nil {
 				c.close(websocket.CloseAbnormalClosure, "")
 				return
 			}
-		case <-ping.C:
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(WriteWait)); err != nil {
+		case now := <-ping.C:
+			if now.After(c.expires) {
+				c.close(websocket.ClosePolicyViolation, "login expired")
+				continue
+			}
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, now.Add(s.cfg.WriteWait)); err != nil {
 				return
 			}
 		case <-c.closing:
@@ -258,7 +264,7 @@ func (s *Server) writeLoop(c *conn, cancel context.CancelFunc) {
 			for {
 				select {
 				case msg := <-c.send:
-					c.ws.SetWriteDeadline(time.Now().Add(WriteWait))
+					c.ws.SetWriteDeadline(time.Now().Add(s.cfg.WriteWait))
 					if c.ws.WriteJSON(msg) != nil {
 						return
 					}
@@ -267,7 +273,7 @@ func (s *Server) writeLoop(c *conn, cancel context.CancelFunc) {
 				}
 			}
 			if c.closeCode != websocket.CloseAbnormalClosure {
-				c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeText), time.Now().Add(WriteWait))
+				c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeText), time.Now().Add(s.cfg.WriteWait))
 			}
 			return
 		}
@@ -287,9 +293,9 @@ func (s *Server) readLoop(ctx context.Context, c *conn) {
 		}
 	}()
 	c.ws.SetReadLimit(maxFrame)
-	c.ws.SetReadDeadline(time.Now().Add(PongWait))
+	c.ws.SetReadDeadline(time.Now().Add(s.cfg.PongWait))
 	c.ws.SetPongHandler(func(string) error {
-		return c.ws.SetReadDeadline(time.Now().Add(PongWait))
+		return c.ws.SetReadDeadline(time.Now().Add(s.cfg.PongWait))
 	})
 
 	rec, err := s.gym.Record(ctx, c.sessionID)
@@ -313,7 +319,7 @@ func (s *Server) readLoop(ctx context.Context, c *conn) {
 			}
 			return
 		}
-		c.ws.SetReadDeadline(time.Now().Add(PongWait))
+		c.ws.SetReadDeadline(time.Now().Add(s.cfg.PongWait))
 		if s.hub.isDraining() {
 			return
 		}

@@ -231,6 +231,40 @@ func (s *Store) DeleteToken(ctx context.Context, hash string) error {
 	})
 }
 
+func (s *Store) DeleteExpiredTokens(ctx context.Context, now time.Time) (int, error) {
+	n := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		n = 0
+		b := tx.Bucket(bucketTokens)
+		var expired [][]byte
+		err := b.ForEach(func(k, v []byte) error {
+			var t struct {
+				Expires time.Time `json:"expires"`
+			}
+			if err := json.Unmarshal(v, &t); err != nil {
+				return fmt.Errorf("decode token: %w", err)
+			}
+			if !t.Expires.After(now) {
+				expired = append(expired, k)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		// Keys are deleted after the walk: bbolt's cursor does not
+		// survive deletes under it.
+		for _, k := range expired {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		n = len(expired)
+		return nil
+	})
+	return n, err
+}
+
 func (s *Store) CreateSession(ctx context.Context, rec engine.SessionRecord) error {
 	rec.Version = 1
 	return s.db.Batch(func(tx *bolt.Tx) error {

@@ -108,6 +108,19 @@ func testTokens(t *testing.T, open Opener) {
 		t.Errorf("deleted token: %v", err)
 	}
 	mustNoError(t, s.DeleteToken(ctx, "never-existed"), "deleting a missing token")
+
+	// Expired tokens are purged; live ones stay.
+	mustNoError(t, s.SaveToken(ctx, engine.Token{Hash: "h2", UserID: "u1", Created: now, Expires: now.Add(time.Hour)}), "save token")
+	n, err := s.DeleteExpiredTokens(ctx, now)
+	if err != nil || n != 1 {
+		t.Errorf("DeleteExpiredTokens = %d, %v; want 1 (the expired one)", n, err)
+	}
+	if _, err := s.TokenByHash(ctx, "h2"); err != nil {
+		t.Errorf("a live token after the purge: %v", err)
+	}
+	if n, err := s.DeleteExpiredTokens(ctx, now.Add(2*time.Hour)); err != nil || n != 1 {
+		t.Errorf("DeleteExpiredTokens later = %d, %v; want 1", n, err)
+	}
 }
 
 // record builds a session record with a transcript of n turns.
