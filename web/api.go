@@ -58,17 +58,32 @@ func (s *Server) grade(c echo.Context) error {
 	return c.JSON(http.StatusOK, grading.NewReply(req.ID, res))
 }
 
-// inAssessment reports whether a trainee has an assessment not yet ended.
-func (s *Server) inAssessment(ctx context.Context, traineeID string) (bool, error) {
+// maxOpenSessions bounds a user's unfinished sessions, so that nobody can
+// fill memory and the store by starting sessions in a loop.
+const maxOpenSessions = 20
+
+// openSessions returns a user's sessions that have not ended.
+func (s *Server) openSessions(ctx context.Context, traineeID string) ([]engine.SessionRecord, error) {
+	var open []engine.SessionRecord
 	for _, status := range []string{engine.Active, engine.Paused} {
 		recs, err := s.cfg.Store.Sessions(ctx, engine.SessionFilter{Trainee: traineeID, Status: status})
 		if err != nil {
-			return false, err
+			return nil, err
 		}
-		for _, rec := range recs {
-			if rec.State.Mode == engine.Assessment {
-				return true, nil
-			}
+		open = append(open, recs...)
+	}
+	return open, nil
+}
+
+// inAssessment reports whether a trainee has an assessment not yet ended.
+func (s *Server) inAssessment(ctx context.Context, traineeID string) (bool, error) {
+	open, err := s.openSessions(ctx, traineeID)
+	if err != nil {
+		return false, err
+	}
+	for _, rec := range open {
+		if rec.State.Mode == engine.Assessment {
+			return true, nil
 		}
 	}
 	return false, nil
@@ -212,7 +227,15 @@ func (s *Server) createSession(c echo.Context) error {
 	if req.Mode == "" {
 		req.Mode = engine.Practice
 	}
-	rec, err := s.gym.Start(c.Request().Context(), currentUser(c), req.ScenarioID, req.Persona, req.Mode)
+	me := currentUser(c)
+	open, err := s.openSessions(c.Request().Context(), me.ID)
+	if err != nil {
+		return err
+	}
+	if len(open) >= maxOpenSessions {
+		return newError(http.StatusConflict, engine.ENOTALLOWED, fmt.Sprintf("you have %d sessions not yet finished; carry one on or end it from My sessions first", len(open)))
+	}
+	rec, err := s.gym.Start(c.Request().Context(), me, req.ScenarioID, req.Persona, req.Mode)
 	if err != nil {
 		return err
 	}

@@ -670,6 +670,30 @@ func TestStartSessionErrors(t *testing.T) {
 	}
 }
 
+func TestUnfinishedSessionsAreBounded(t *testing.T) {
+	ts := newTestServer(t)
+	tess := ts.user(t, "tess", engine.RoleTrainee, "c1")
+	var first string
+	for i := range maxOpenSessions {
+		id := tess.startSession("late-again", engine.Practice)
+		if i == 0 {
+			first = id
+		}
+	}
+	var e apiErrorBody
+	if st := tess.do(http.MethodPost, "/api/sessions", map[string]string{"scenario_id": "late-again"}, &e); st != http.StatusConflict || e.Error.Message == "" {
+		t.Fatalf("session %d: %d %+v, want 409 with a reason", maxOpenSessions+1, st, e)
+	}
+	// Ending one makes room; other trainees were never affected.
+	ws := tess.dial(first)
+	ws.state()
+	ws.send(map[string]any{"type": "end"})
+	ws.until("end")
+	ws.close()
+	tess.startSession("late-again", engine.Practice)
+	ts.user(t, "uma", engine.RoleTrainee, "c1").startSession("late-again", engine.Practice)
+}
+
 // A socket whose peer stops answering pings is dropped once the pong wait
 // runs out, and its session is untouched.
 func TestSilentPeerIsDropped(t *testing.T) {

@@ -26,6 +26,9 @@ var (
 	bucketUsernames = []byte("usernames")
 	bucketTokens    = []byte("tokens")
 	bucketSessions  = []byte("sessions")
+	// bucketHeads holds, for each session, the little that listing and
+	// saving need, so that neither decodes whole transcripts.
+	bucketHeads     = []byte("session_heads")
 	bucketReviews   = []byte("reviews")
 	bucketScenarios = []byte("scenarios")
 )
@@ -68,12 +71,12 @@ func Open(dir string) (*Store, error) {
 	db.MaxBatchDelay = 2 * time.Millisecond
 	db.AllocSize = 16 << 20
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketUsers, bucketUsernames, bucketTokens, bucketSessions, bucketReviews, bucketScenarios} {
+		for _, b := range [][]byte{bucketUsers, bucketUsernames, bucketTokens, bucketSessions, bucketHeads, bucketReviews, bucketScenarios} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
-		return nil
+		return indexSessions(tx)
 	})
 	if err != nil {
 		db.Close()
@@ -265,13 +268,88 @@ func (s *Store) DeleteExpiredTokens(ctx context.Context, now time.Time) (int, er
 	return n, err
 }
 
+// sessionHead is a session's entry in bucketHeads.
+type sessionHead struct {
+	Trainee  string    `json:"t"`
+	Cohort   string    `json:"c,omitempty"`
+	Scenario string    `json:"s"`
+	Status   string    `json:"st"`
+	Outcome  string    `json:"o,omitempty"`
+	Started  time.Time `json:"at"`
+	Version  int64     `json:"v"`
+}
+
+func headOf(rec engine.SessionRecord) sessionHead {
+	return sessionHead{Trainee: rec.Trainee, Cohort: rec.Cohort, Scenario: rec.State.ScenarioID,
+		Status: rec.State.Status, Outcome: rec.State.Outcome, Started: rec.State.Started, Version: rec.Version}
+}
+
+// record is what a filter needs to see of a head.
+func (h sessionHead) record() engine.SessionRecord {
+	rec := engine.SessionRecord{Trainee: h.Trainee, Cohort: h.Cohort, Version: h.Version}
+	rec.State.ScenarioID, rec.State.Status, rec.State.Outcome, rec.State.Started = h.Scenario, h.Status, h.Outcome, h.Started
+	return rec
+}
+
+// indexSessions writes the heads of sessions that have none, as in a
+// file written before heads were kept.
+func indexSessions(tx *bolt.Tx) error {
+	heads := tx.Bucket(bucketHeads)
+	var missing []engine.SessionRecord
+	err := tx.Bucket(bucketSessions).ForEach(func(k, data []byte) error {
+		if heads.Get(k) != nil {
+			return nil
+		}
+		var rec engine.SessionRecord
+		if err := json.Unmarshal(data, &rec); err != nil {
+			return fmt.Errorf("decode session %q: %w", k, err)
+		}
+		missing = append(missing, rec)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, rec := range missing {
+		if err := put(tx, bucketHeads, []byte(rec.State.ID), headOf(rec)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// putSession writes an encoded record and its head.
+func putSession(tx *bolt.Tx, id []byte, data, head []byte) error {
+	if err := tx.Bucket(bucketSessions).Put(id, data); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketHeads).Put(id, head)
+}
+
+// encodeSession encodes a record and its head, outside any transaction:
+// a batch holds the writer lock, and should only write.
+func encodeSession(rec engine.SessionRecord) (data, head []byte, err error) {
+	if data, err = json.Marshal(rec); err != nil {
+		return nil, nil, fmt.Errorf("encode session %q: %w", rec.State.ID, err)
+	}
+	if head, err = json.Marshal(headOf(rec)); err != nil {
+		return nil, nil, fmt.Errorf("encode session %q: %w", rec.State.ID, err)
+	}
+	return data, head, nil
+}
+
 func (s *Store) CreateSession(ctx context.Context, rec engine.SessionRecord) error {
 	rec.Version = 1
+	data, head, err := encodeSession(rec)
+	if err != nil {
+		return err
+	}
+	id := []byte(rec.State.ID)
 	return s.db.Batch(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketSessions).Get([]byte(rec.State.ID)) != nil {
+		if tx.Bucket(bucketSessions).Get(id) != nil {
 			return engine.Errorf(engine.ECONFLICT, "session %q exists", rec.State.ID)
 		}
-		return put(tx, bucketSessions, []byte(rec.State.ID), rec)
+		return putSession(tx, id, data, head)
 	})
 }
 
@@ -300,8 +378,13 @@ func (s *Store) SaveSession(ctx context.Context, rec engine.SessionRecord) (int6
 	}
 	expect := rec.Version
 	rec.Version = expect + 1
-	err := s.db.Batch(func(tx *bolt.Tx) error {
-		cur, ok, err := get[engine.SessionRecord](tx, bucketSessions, []byte(rec.State.ID))
+	data, head, err := encodeSession(rec)
+	if err != nil {
+		return 0, err
+	}
+	id := []byte(rec.State.ID)
+	err = s.db.Batch(func(tx *bolt.Tx) error {
+		cur, ok, err := get[sessionHead](tx, bucketHeads, id)
 		if err != nil {
 			return err
 		}
@@ -311,7 +394,7 @@ func (s *Store) SaveSession(ctx context.Context, rec engine.SessionRecord) (int6
 		if cur.Version != expect {
 			return engine.Errorf(engine.ECONFLICT, "session %q changed since it was read (version %d, not %d)", rec.State.ID, cur.Version, expect)
 		}
-		return put(tx, bucketSessions, []byte(rec.State.ID), rec)
+		return putSession(tx, id, data, head)
 	})
 	if err != nil {
 		return 0, err
@@ -322,28 +405,49 @@ func (s *Store) SaveSession(ctx context.Context, rec engine.SessionRecord) (int6
 func (s *Store) Sessions(ctx context.Context, f engine.SessionFilter) ([]engine.SessionRecord, error) {
 	var out []engine.SessionRecord
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketSessions).ForEach(func(_, data []byte) error {
-			var rec engine.SessionRecord
-			if err := json.Unmarshal(data, &rec); err != nil {
-				return err
+		// Filter and order on the heads; decode only the transcripts
+		// that are returned.
+		type match struct {
+			id      string
+			started time.Time
+		}
+		var matches []match
+		err := tx.Bucket(bucketHeads).ForEach(func(k, data []byte) error {
+			var h sessionHead
+			if err := json.Unmarshal(data, &h); err != nil {
+				return fmt.Errorf("decode session head %q: %w", k, err)
 			}
-			if f.Matches(rec) {
-				out = append(out, rec)
+			if f.Matches(h.record()) {
+				matches = append(matches, match{string(k), h.Started})
 			}
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		sort.Slice(matches, func(i, j int) bool {
+			if !matches[i].started.Equal(matches[j].started) {
+				return matches[i].started.After(matches[j].started)
+			}
+			return matches[i].id < matches[j].id
+		})
+		if f.Limit > 0 && len(matches) > f.Limit {
+			matches = matches[:f.Limit]
+		}
+		out = make([]engine.SessionRecord, 0, len(matches))
+		for _, m := range matches {
+			rec, ok, err := get[engine.SessionRecord](tx, bucketSessions, []byte(m.id))
+			if err != nil {
+				return err
+			}
+			if ok {
+				out = append(out, rec)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].State.Started.Equal(out[j].State.Started) {
-			return out[i].State.Started.After(out[j].State.Started)
-		}
-		return out[i].State.ID < out[j].State.ID
-	})
-	if f.Limit > 0 && len(out) > f.Limit {
-		out = out[:f.Limit]
 	}
 	return out, nil
 }

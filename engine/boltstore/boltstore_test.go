@@ -1,8 +1,13 @@
 package boltstore_test
 
 import (
+	"context"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/repairgym/repairgym/engine"
 	"github.com/repairgym/repairgym/engine/boltstore"
@@ -41,5 +46,44 @@ func TestSecondOpenFails(t *testing.T) {
 	defer s.Close()
 	if _, err := boltstore.Open(dir); err == nil || !strings.Contains(err.Error(), "another repairgym is using it") {
 		t.Errorf("second open: %v", err)
+	}
+}
+
+// A file written before session heads were kept is indexed on open: its
+// sessions are listed, and saved, as any other.
+func TestOpenIndexesOlderFiles(t *testing.T) {
+	dir := t.TempDir()
+	s, err := boltstore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	rec := engine.SessionRecord{Trainee: "u1", Cohort: "c1", Persona: "scripted",
+		State: engine.State{ID: "s1", ScenarioID: "late-again", ScenarioVersion: 1, Mode: engine.Practice, Status: engine.Active, Started: time.Now()}}
+	if err := s.CreateSession(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// Take the heads away, as an older version would have left the file.
+	db, err := bolt.Open(filepath.Join(dir, boltstore.FileName), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket([]byte("session_heads")) }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s, err = boltstore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.Sessions(ctx, engine.SessionFilter{Trainee: "u1", Status: engine.Active})
+	if err != nil || len(got) != 1 || got[0].State.ID != "s1" {
+		t.Fatalf("sessions after reindexing: %d, %v", len(got), err)
+	}
+	if _, err := s.SaveSession(ctx, got[0]); err != nil {
+		t.Errorf("save after reindexing: %v", err)
 	}
 }
