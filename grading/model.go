@@ -147,10 +147,13 @@ func trainScoreModel(version string, examples []trainingExample, criteria []stri
 					}
 				}
 				g := z - float64(y)
-				lm.Bias -= lr * g
+				// The conversions round each product, so that no
+				// platform fuses a multiply and an add and trains a
+				// different model from the shipped one.
+				lm.Bias -= float64(lr * g)
 				for _, f := range ex.feats {
 					if counts[f] >= minCount {
-						lm.Weights[f] -= lr * (g + l2*lm.Weights[f])
+						lm.Weights[f] -= float64(lr * (g + float64(l2*lm.Weights[f])))
 					}
 				}
 			}

@@ -211,7 +211,10 @@ func TestBrowserPractiseToTheEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, ctx, "the opening line", `document.querySelectorAll('li.line.client').length === 1`)
-	overflow, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
+	overflow, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if overflow {
 		t.Error("the practice page scrolls sideways at phone width")
 	}
@@ -244,7 +247,10 @@ func TestBrowserRendersTextAsText(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, ctx, "the titles", `[...document.querySelectorAll('#scenario-list h2')].some(h => h.textContent.includes('onerror'))`)
-	pwned, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.pwned === 1 || document.querySelector('#scenario-list img') !== null`))
+	pwned, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.pwned === 1 || document.querySelector('#scenario-list img') !== null`))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if pwned {
 		t.Fatal("a scenario title was rendered as HTML")
 	}
@@ -327,7 +333,10 @@ func TestBrowserPracticeEdges(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, ctx, "focus on the content", `document.activeElement === document.querySelector('#main')`)
-	after, _ := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`({hash: location.hash, composer: document.querySelector('#composer') !== null})`))
+	after, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`({hash: location.hash, composer: document.querySelector('#composer') !== null})`))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if after["hash"] != "#/practice/"+id || after["composer"] != true {
 		t.Errorf("after the skip link: %v; want the practice page as it was", after)
 	}
@@ -366,7 +375,10 @@ func TestBrowserSupervisorReadsCohortSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, ctx, "the transcript", `document.querySelectorAll('#conversation li.line.trainee').length === 1`)
-	composer, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#composer') !== null`))
+	composer, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#composer') !== null`))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if composer {
 		t.Error("a supervisor got a composer for a trainee's session")
 	}

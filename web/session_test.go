@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -568,7 +569,14 @@ func TestShutdownClosesSocketsAfterTheTurn(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- ts.Shutdown(ctx) }()
-	time.Sleep(50 * time.Millisecond)
+	// Release the turn only once shutdown has begun, so that it is a
+	// turn in progress that shutdown waits for.
+	for !ts.hub.isDraining() {
+		if ctx.Err() != nil {
+			t.Fatal("shutdown did not begin")
+		}
+		time.Sleep(time.Millisecond)
+	}
 	close(gate.release)
 	if err := <-done; err != nil {
 		t.Fatalf("shutdown: %v", err)
@@ -626,13 +634,13 @@ func TestStoreFailureSaysNotSaved(t *testing.T) {
 	ws := tess.dial(id)
 	defer ws.close()
 	ws.state()
-	fs.fail = true
+	fs.fail.Store(true)
 	ws.send(map[string]any{"type": "response", "turn": 1, "text": "I was late."})
 	m := ws.next()
 	if m["type"] != "error" || m["code"] != engine.EUNAVAILABLE || m["message"] != "not saved, try again" {
 		t.Fatalf("response while the store fails: %v", m)
 	}
-	fs.fail = false
+	fs.fail.Store(false)
 	ws.send(map[string]any{"type": "response", "turn": 1, "text": "I was late."})
 	if m, _ := ws.until("client_turn"); num(m["turn"]) != 3 {
 		t.Errorf("after the store recovers: %v", m)
@@ -642,11 +650,11 @@ func TestStoreFailureSaysNotSaved(t *testing.T) {
 // failingStore fails session saves while fail is set.
 type failingStore struct {
 	engine.Store
-	fail bool
+	fail atomic.Bool
 }
 
 func (f *failingStore) SaveSession(ctx context.Context, rec engine.SessionRecord) (int64, error) {
-	if f.fail {
+	if f.fail.Load() {
 		return 0, errors.New("disk full")
 	}
 	return f.Store.SaveSession(ctx, rec)

@@ -29,7 +29,6 @@ import (
 	"github.com/repairgym/repairgym/engine"
 	"github.com/repairgym/repairgym/engine/boltstore"
 	"github.com/repairgym/repairgym/grading"
-	"github.com/repairgym/repairgym/scenarios"
 	"github.com/repairgym/repairgym/web"
 )
 
@@ -162,13 +161,14 @@ func benchOnce(ctx context.Context, self string, n int, cfg benchConfig) (benchR
 	}
 	defer store.Close()
 	rubric := grading.DefaultRubric()
-	set, err := scenarios.LoadFS(scenarios.Library(), ".", rubric.Scale())
+	log := slog.New(slog.DiscardHandler)
+	catalog, err := buildCatalog(ctx, store, "", rubric, log) // as serve builds it
 	if err != nil {
 		return row, err
 	}
 	reg := prometheus.NewRegistry()
-	srv, err := web.New(web.Config{Store: store, Catalog: scenarios.NewCatalog(set.Scenarios...), Rubric: rubric,
-		Grader: grading.NewLexicon(rubric), Logger: slog.New(slog.DiscardHandler), BcryptCost: bcrypt.MinCost, Registry: reg})
+	srv, err := web.New(web.Config{Store: store, Catalog: catalog, Rubric: rubric,
+		Grader: grading.NewLexicon(rubric), Logger: log, BcryptCost: bcrypt.MinCost, Registry: reg})
 	if err != nil {
 		return row, err
 	}
@@ -185,13 +185,15 @@ func benchOnce(ctx context.Context, self string, n int, cfg benchConfig) (benchR
 		srv.Shutdown(sctx)
 	}()
 	base := "http://" + ln.Addr().String()
+	// Measured from before the sessions start, so that the figure holds
+	// the session in memory as well as its socket.
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
 	targets, err := prepareSessions(ctx, srv, base, n)
 	if err != nil {
 		return row, err
 	}
-	var before runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
 	idle := func() {
 		// All sockets are open and waiting: measure what they cost.
 		var after runtime.MemStats

@@ -117,7 +117,7 @@ func TestGradeGolden(t *testing.T) {
 	}
 }
 
-// TestGradeContract checks the shape INTERFACES.md promises for every
+// TestGradeContract checks the shape the grade command promises for every
 // output line, and that bad lines get an error while the rest go on.
 func TestGradeContract(t *testing.T) {
 	in, err := os.ReadFile("testdata/grade-input.jsonl")

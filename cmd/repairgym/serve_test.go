@@ -275,35 +275,53 @@ func TestFirstRunPrintsAPassword(t *testing.T) {
 	data := t.TempDir()
 	cmd := exec.Command(binary(t), "serve", "--addr", "127.0.0.1:0", "--data", data)
 	cmd.Env = append(os.Environ(), "REPAIRGYM_BCRYPT_COST=4", "REPAIRGYM_ADMIN_PASSWORD=")
-	var stderr bytes.Buffer
+	var stderr syncBuffer
 	cmd.Stderr = &stderr
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			cmd.Process.Signal(syscall.SIGTERM)
+			cmd.Wait()
+		}
+	}
+	defer stop()
+	type ready struct{ url, password string }
+	found := make(chan ready, 1)
+	go func() {
+		var r ready
+		sc := bufio.NewScanner(stdout)
+		for r.password == "" && sc.Scan() {
+			line := sc.Text()
+			if u, ok := strings.CutPrefix(line, "repairgym is ready at "); ok {
+				r.url = strings.TrimSuffix(u, "/")
+			}
+			if rest, ok := strings.CutPrefix(line, "Log in as admin with password "); ok {
+				r.password, _, _ = strings.Cut(rest, " ")
+			}
+		}
+		found <- r
+		io.Copy(io.Discard, stdout)
 	}()
-	sc := bufio.NewScanner(stdout)
-	var url, password string
-	for password == "" && sc.Scan() {
-		line := sc.Text()
-		if u, ok := strings.CutPrefix(line, "repairgym is ready at "); ok {
-			url = strings.TrimSuffix(u, "/")
-		}
-		if rest, ok := strings.CutPrefix(line, "Log in as admin with password "); ok {
-			password, _, _ = strings.Cut(rest, " ")
-		}
+	var r ready
+	select {
+	case r = <-found:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no password printed within 30 s")
 	}
-	if url == "" || len(password) < 12 {
-		t.Fatalf("url %q, password %q", url, password)
+	if r.url == "" || len(r.password) < 12 {
+		t.Fatalf("url %q, password %q", r.url, r.password)
 	}
-	p := &process{url: url}
-	p.login(t, "admin", password)
-	time.Sleep(100 * time.Millisecond)
-	if strings.Contains(stderr.String(), password) {
-		t.Error("the generated password reached the log")
+	p := &process{url: r.url}
+	p.login(t, "admin", r.password)
+	// The log is complete once the process has stopped.
+	stop()
+	if log := stderr.String(); !strings.Contains(log, `"msg":"stopped"`) || strings.Contains(log, r.password) {
+		t.Errorf("the log is incomplete or holds the generated password:\n%s", log)
 	}
 }
 
