@@ -206,6 +206,30 @@ type State struct {
 	Updated   time.Time `json:"updated"`
 }
 
+// Pending returns the number of the client turn awaiting the trainee's
+// answer, or 0 when none is.
+func (st State) Pending() int {
+	if st.Status == Ended || len(st.Turns) == 0 {
+		return 0
+	}
+	last := st.Turns[len(st.Turns)-1]
+	if last.Speaker != Client {
+		return 0
+	}
+	return last.N
+}
+
+// Responses counts the trainee's answers in the transcript.
+func (st State) Responses() int {
+	n := 0
+	for _, t := range st.Turns {
+		if t.Speaker == Trainee {
+			n++
+		}
+	}
+	return n
+}
+
 // Clone returns a deep copy, so that callers cannot change a session's
 // state behind its back.
 func (st State) Clone() State {
@@ -216,20 +240,26 @@ func (st State) Clone() State {
 	}
 	c.Retracted = cloneAttempts(st.Retracted)
 	c.Flags = append([]Flag(nil), st.Flags...)
-	if st.Summary != nil {
-		s := *st.Summary
-		s.Means = cloneMap(st.Summary.Means)
-		if s.Strongest != nil {
-			m := *s.Strongest
-			s.Strongest = &m
-		}
-		if s.Weakest != nil {
-			m := *s.Weakest
-			s.Weakest = &m
-		}
-		c.Summary = &s
-	}
+	c.Summary = st.Summary.clone()
 	return c
+}
+
+// clone returns a deep copy of a summary, or nil.
+func (sum *Summary) clone() *Summary {
+	if sum == nil {
+		return nil
+	}
+	s := *sum
+	s.Means = cloneMap(sum.Means)
+	if s.Strongest != nil {
+		m := *s.Strongest
+		s.Strongest = &m
+	}
+	if s.Weakest != nil {
+		m := *s.Weakest
+		s.Weakest = &m
+	}
+	return &s
 }
 
 func (t Turn) clone() Turn {

@@ -82,7 +82,7 @@ func NewID() string {
 
 func newSeed() int64 {
 	var b [8]byte
-	rand.Read(b[:])
+	rand.Read(b[:]) // never fails: it crashes the program first
 	return int64(binary.LittleEndian.Uint64(b[:]) >> 1)
 }
 

@@ -92,16 +92,7 @@ func (s *Session) Scenario() *scenarios.Scenario { return s.scn }
 
 // Pending returns the number of the client turn awaiting the trainee's
 // answer, or 0 if none is: before Start and after the end.
-func (s *Session) Pending() int {
-	if s.st.Status == Ended || len(s.st.Turns) == 0 {
-		return 0
-	}
-	last := s.st.Turns[len(s.st.Turns)-1]
-	if last.Speaker != Client {
-		return 0
-	}
-	return last.N
-}
+func (s *Session) Pending() int { return s.st.Pending() }
 
 // Start speaks the client's opening line. Starting a started session
 // returns its opening line again.
@@ -174,7 +165,7 @@ func (s *Session) Respond(ctx context.Context, n int, text string, deltas func(s
 	scores := res.Int()
 	scores[grading.Overall] = res.Overall
 	next := stage.Next(scores)
-	responses := s.responses() + 1
+	responses := s.st.Responses() + 1
 	outcome := ""
 	switch {
 	case scenarios.IsEnding(next):
@@ -198,7 +189,7 @@ func (s *Session) Respond(ctx context.Context, n int, text string, deltas func(s
 	step := Step{Trainee: trainee.clone(), Client: client.clone(), Feedback: s.feedback(trainee, stage)}
 	if outcome != "" {
 		s.end(outcome)
-		step.Summary = s.st.Summary
+		step.Summary = s.st.Summary.clone()
 	} else {
 		s.st.Stage = next
 		s.st.Status = Active
@@ -226,17 +217,6 @@ func (s *Session) checkTurn(n int) error {
 		return Errorf(EDUPLICATE, "you have already answered that line (line %d)", n)
 	}
 	return Errorf(EWRONGTURN, "this answer is for line %d, but the line waiting for an answer is line %d; reload to see the latest", n, pending)
-}
-
-// responses counts the trainee's answers in the transcript.
-func (s *Session) responses() int {
-	n := 0
-	for _, t := range s.st.Turns {
-		if t.Speaker == Trainee {
-			n++
-		}
-	}
-	return n
 }
 
 // speak voices a client line, falling back to the scripted line when the

@@ -41,13 +41,9 @@ func (g *Lexicon) Grade(_ context.Context, in Input) (Result, error) {
 		return Result{}, fmt.Errorf("grade: %w", ErrEmptyResponse)
 	}
 	a := analyse(in)
-	rules := map[string]Score{
-		Validation:       a.validation(),
-		NonDefensiveness: a.nonDefensiveness(),
-		Exploration:      a.exploration(),
-	}
+	rules := a.rules()
 	if g.model != nil {
-		feats := modelFeatures(a, scoreInts(rules))
+		feats := modelFeatures(a, Result{Scores: rules}.Int())
 		for crit, lm := range g.model.Criteria {
 			rule, ok := rules[crit]
 			if !ok {
@@ -57,7 +53,7 @@ func (g *Lexicon) Grade(_ context.Context, in Input) (Result, error) {
 			// response that owns its part without defending it is open.
 			lo, hi := a.modelBounds(crit)
 			if s := min(max(clampRound(lm.predict(feats)), lo), hi); s != rule.Score {
-				rules[crit] = a.explainModelScore(crit, s, lm)
+				rules[crit] = a.explainModelScore(crit, rule.Score, s, lm)
 			}
 		}
 	}
@@ -176,21 +172,13 @@ func analyse(in Input) *analysis {
 	return a
 }
 
-// ruleScores returns the scores the rules alone give.
-func (a *analysis) ruleScores() map[string]int {
-	return scoreInts(map[string]Score{
+// rules returns the scores the rules alone give.
+func (a *analysis) rules() map[string]Score {
+	return map[string]Score{
 		Validation:       a.validation(),
 		NonDefensiveness: a.nonDefensiveness(),
 		Exploration:      a.exploration(),
-	})
-}
-
-func scoreInts(m map[string]Score) map[string]int {
-	out := make(map[string]int, len(m))
-	for k, s := range m {
-		out[k] = s.Score
 	}
-	return out
 }
 
 func clampRound(z float64) int {
@@ -236,8 +224,7 @@ func (a *analysis) modelBounds(crit string) (lo, hi int) {
 
 // explainModelScore gives the model's score with the clauses that moved it
 // most in its direction as evidence.
-func (a *analysis) explainModelScore(crit string, score int, lm *linearModel) Score {
-	rule := a.ruleScores()[crit]
+func (a *analysis) explainModelScore(crit string, rule, score int, lm *linearModel) Score {
 	sign := 1.0
 	if score < rule {
 		sign = -1

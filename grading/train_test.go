@@ -32,7 +32,7 @@ func trainingExamples(t testing.TB) []trainingExample {
 				continue
 			}
 			a := analyse(Input{Client: it.Client, Response: it.Response, RuptureType: it.RuptureType})
-			examples = append(examples, trainingExample{feats: modelFeatures(a, a.ruleScores()), scores: it.Labels})
+			examples = append(examples, trainingExample{feats: modelFeatures(a, Result{Scores: a.rules()}.Int()), scores: it.Labels})
 		}
 	}
 	return examples

@@ -247,7 +247,7 @@ func (s *Server) createSession(c echo.Context) error {
 
 func wsURL(c echo.Context, id string) string {
 	scheme := "ws"
-	if c.Request().TLS != nil || strings.EqualFold(c.Request().Header.Get("X-Forwarded-Proto"), "https") {
+	if isHTTPS(c.Request()) {
 		scheme = "wss"
 	}
 	return scheme + "://" + c.Request().Host + "/api/sessions/" + id + "/ws"
@@ -337,9 +337,7 @@ func (s *Server) sessionView(viewer engine.User, rec engine.SessionRecord, train
 		v.Title = scn.Title
 		v.ClientName, _, _ = strings.Cut(scn.Persona.Name, " ")
 	}
-	if n := len(st.Turns); n > 0 && st.Status != engine.Ended && st.Turns[n-1].Speaker == engine.Client {
-		v.Pending = st.Turns[n-1].N
-	}
+	v.Pending, v.Responses = st.Pending(), st.Responses()
 	show := scoresVisible(viewer, rec)
 	for _, f := range st.Flags {
 		fj := flagJSON{Turn: f.Turn, RuptureType: f.RuptureType, Marker: f.Marker, At: f.At}
@@ -349,11 +347,8 @@ func (s *Server) sessionView(viewer engine.User, rec engine.SessionRecord, train
 		v.Flags = append(v.Flags, fj)
 	}
 	for _, t := range st.Turns {
-		if t.Speaker == engine.Trainee {
-			v.Responses++
-		}
 		if !withTurns {
-			continue
+			break
 		}
 		tj := turnJSON{N: t.N, Speaker: t.Speaker, Text: t.Text, At: t.At, Attempts: t.Attempts, Voice: t.Voice}
 		if show {
@@ -425,8 +420,12 @@ func (s *Server) listSessions(c echo.Context) error {
 	f := engine.SessionFilter{Trainee: c.QueryParam("trainee"), Scenario: c.QueryParam("scenario"), Status: c.QueryParam("status"), Limit: 500}
 	if f.Trainee != "" && f.Trainee != me.ID {
 		// Accept a username as well as an id.
-		if u, err := s.cfg.Store.UserByName(c.Request().Context(), f.Trainee); err == nil {
+		u, err := s.cfg.Store.UserByName(c.Request().Context(), f.Trainee)
+		switch {
+		case err == nil:
 			f.Trainee = u.ID
+		case engine.ErrorCode(err) != engine.ENOTFOUND:
+			return err
 		}
 	}
 	switch me.Role {

@@ -113,7 +113,7 @@ func (s *Server) login(c echo.Context) error {
 	if err := s.cfg.Store.SaveToken(ctx, engine.Token{Hash: hashToken(token), UserID: u.ID, Created: now, Expires: now.Add(s.cfg.TokenTTL)}); err != nil {
 		return err
 	}
-	secure := c.Request().TLS != nil || strings.EqualFold(c.Request().Header.Get("X-Forwarded-Proto"), "https")
+	secure := isHTTPS(c.Request())
 	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: secure,
 		SameSite: http.SameSiteLaxMode, Expires: now.Add(s.cfg.TokenTTL)})
 	// The CSRF cookie is readable by the app's own script, which echoes

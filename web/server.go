@@ -207,17 +207,25 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	defer s.cancel()
 	s.stopOnce.Do(func() { close(s.stop) })
 	err := s.hub.shutdown(ctx)
+	if waitErr := wait(ctx, &s.wg); waitErr != nil {
+		return errors.Join(err, fmt.Errorf("background work still running: %w", waitErr))
+	}
+	return err
+}
+
+// wait waits for wg, or until ctx is done.
+func wait(ctx context.Context, wg *sync.WaitGroup) error {
 	done := make(chan struct{})
 	go func() {
-		s.wg.Wait()
+		wg.Wait()
 		close(done)
 	}()
 	select {
 	case <-done:
+		return nil
 	case <-ctx.Done():
-		return errors.Join(err, ctx.Err())
+		return ctx.Err()
 	}
-	return err
 }
 
 // sweep ends idle sessions and drops unused ones from memory, until the
@@ -393,8 +401,16 @@ func (s *Server) sameOrigin(r *http.Request) bool {
 		return true
 	}
 	scheme := "http"
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+	if isHTTPS(r) {
 		scheme = "https"
 	}
 	return key == scheme+"://"+strings.ToLower(r.Host)
+}
+
+// isHTTPS reports whether the browser reached the server over HTTPS,
+// directly or through a proxy that terminates it. The header is trusted
+// from anyone: it only makes cookies Secure and addresses https, which a
+// client gains nothing by forging.
+func isHTTPS(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -166,17 +167,10 @@ func (h *hub) shutdown(ctx context.Context) error {
 		// message finishes it first.
 		c.ws.SetReadDeadline(time.Now())
 	}
-	done := make(chan struct{})
-	go func() {
-		h.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return errors.New("sockets still open at the shutdown deadline")
+	if err := wait(ctx, &h.wg); err != nil {
+		return fmt.Errorf("sockets still open at the shutdown deadline: %w", err)
 	}
+	return nil
 }
 
 func (h *hub) isDraining() bool {
@@ -441,10 +435,13 @@ func endMessage(rec engine.SessionRecord) map[string]any {
 func (s *Server) endMessages(ctx context.Context, rec engine.SessionRecord) []any {
 	var out []any
 	if rec.State.Mode == engine.Assessment {
-		if fbs, err := s.gym.Feedback(ctx, rec.State.ID); err == nil {
-			for _, fb := range fbs {
-				out = append(out, feedbackMessage(fb))
-			}
+		fbs, err := s.gym.Feedback(ctx, rec.State.ID)
+		if err != nil {
+			// The end still goes out; the cards are in the transcript.
+			s.log.Warn("socket: held feedback", "session", rec.State.ID, "err", err)
+		}
+		for _, fb := range fbs {
+			out = append(out, feedbackMessage(fb))
 		}
 	}
 	return append(out, endMessage(rec))
