@@ -170,23 +170,28 @@ func TestFailedLoginsAreLimited(t *testing.T) {
 	}
 }
 
+// loginFrom logs in as if from the address a trusted proxy forwards.
+func loginFrom(t *testing.T, ts *testServer, forwardedFor, username, password string) int {
+	t.Helper()
+	body := fmt.Sprintf(`{"username":%q,"password":%q}`, username, password)
+	req, _ := http.NewRequest(http.MethodPost, ts.url+"/api/login", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", forwardedFor)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
 // TestStrangersCannotLockSomeoneOut checks that failures for a username
 // from one address do not stop its owner logging in from another, while
 // guessing spread over many addresses still meets a limit.
 func TestStrangersCannotLockSomeoneOut(t *testing.T) {
 	ts := newTestServer(t, func(c *Config) { c.TrustedProxies = []string{"127.0.0.0/8"} })
 	ts.addUser(t, "tess", engine.RoleTrainee, "c1")
-	login := func(from, password string) int {
-		req, _ := http.NewRequest(http.MethodPost, ts.url+"/api/login", strings.NewReader(fmt.Sprintf(`{"username":"tess","password":%q}`, password)))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Forwarded-For", from)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		return res.StatusCode
-	}
+	login := func(from, password string) int { return loginFrom(t, ts, from, "tess", password) }
 	for range 5 {
 		login("203.0.113.7", "a-wrong-guess")
 	}
@@ -240,17 +245,8 @@ func TestParallelGuessesAreLimitedToo(t *testing.T) {
 }
 
 func TestLoginLimitByForwardedAddress(t *testing.T) {
-	loginFrom := func(ts *testServer, forwardedFor, username string) int {
-		req, _ := http.NewRequest(http.MethodPost, ts.url+"/api/login",
-			strings.NewReader(fmt.Sprintf(`{"username":%q,"password":"password-%s"}`, username, username)))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Forwarded-For", forwardedFor)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		return res.StatusCode
+	login := func(ts *testServer, forwardedFor, username string) int {
+		return loginFrom(t, ts, forwardedFor, username, "password-"+username)
 	}
 	tests := []struct {
 		name    string
@@ -270,12 +266,12 @@ func TestLoginLimitByForwardedAddress(t *testing.T) {
 			ts := newTestServer(t, func(c *Config) { c.TrustedProxies = tt.proxies })
 			ts.addUser(t, "uma", engine.RoleTrainee, "c1")
 			for i := range 20 {
-				loginFrom(ts, "203.0.113.7", fmt.Sprint("nobody", i))
+				login(ts, "203.0.113.7", fmt.Sprint("nobody", i))
 			}
-			if st := loginFrom(ts, "203.0.113.7", "uma"); st != http.StatusTooManyRequests {
+			if st := login(ts, "203.0.113.7", "uma"); st != http.StatusTooManyRequests {
 				t.Errorf("from the failing address: %d, want 429", st)
 			}
-			if st := loginFrom(ts, "198.51.100.2", "uma"); st != tt.other {
+			if st := login(ts, "198.51.100.2", "uma"); st != tt.other {
 				t.Errorf("from another address: %d, want %d", st, tt.other)
 			}
 		})
