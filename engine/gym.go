@@ -284,10 +284,10 @@ func (g *Gym) Feedback(ctx context.Context, id string) ([]Feedback, error) {
 }
 
 // AbandonIdle ends every active session untouched since before, and
-// returns the records of those it ended. Paused sessions are left alone: pausing means
-// coming back later. A session that cannot be ended (its scenario version
-// is gone, say) is skipped, and the first such error returned after the
-// rest are done.
+// returns the records of those it ended. Paused sessions are left alone:
+// pausing means coming back later. A session that cannot be ended (its
+// scenario version is gone, say) is skipped, and the first such error
+// returned after the rest are done.
 func (g *Gym) AbandonIdle(ctx context.Context, before time.Time) ([]SessionRecord, error) {
 	recs, err := g.store.Sessions(ctx, SessionFilter{Status: Active})
 	if err != nil {

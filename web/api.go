@@ -346,10 +346,10 @@ func (s *Server) sessionView(viewer engine.User, rec engine.SessionRecord, train
 		}
 		v.Flags = append(v.Flags, fj)
 	}
+	if !withTurns {
+		return v
+	}
 	for _, t := range st.Turns {
-		if !withTurns {
-			break
-		}
 		tj := turnJSON{N: t.N, Speaker: t.Speaker, Text: t.Text, At: t.At, Attempts: t.Attempts, Voice: t.Voice}
 		if show {
 			tj.Scores, tj.Overall = t.Scores, t.Overall
@@ -361,11 +361,9 @@ func (s *Server) sessionView(viewer engine.User, rec engine.SessionRecord, train
 		}
 		v.Turns = append(v.Turns, tj)
 	}
-	if withTurns {
-		v.Retracted = st.Retracted
-		if !show {
-			v.Retracted = hideAttemptScores(st.Retracted)
-		}
+	v.Retracted = st.Retracted
+	if !show {
+		v.Retracted = hideAttemptScores(st.Retracted)
 	}
 	return v
 }

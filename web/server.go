@@ -28,7 +28,6 @@ import (
 	"github.com/repairgym/repairgym/scenarios"
 )
 
-// Defaults, in variables so that tests can shorten them.
 // Config holds a Server's settings and dependencies.
 type Config struct {
 	Store   engine.Store
@@ -130,10 +129,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.WriteWait <= 0 {
 		cfg.WriteWait = 10 * time.Second
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
-		ctx:       ctx,
-		cancel:    cancel,
 		cfg:       cfg,
 		log:       cfg.Logger,
 		logins:    newLoginLimiter(),
@@ -178,6 +174,7 @@ func New(cfg Config) (*Server, error) {
 	s.hub = newHub(s)
 	s.echo = s.routes(ipExtractor)
 
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wg.Add(1)
 	go s.sweep()
 	return s, nil

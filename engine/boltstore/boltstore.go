@@ -237,7 +237,6 @@ func (s *Store) DeleteToken(ctx context.Context, hash string) error {
 func (s *Store) DeleteExpiredTokens(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		n = 0
 		b := tx.Bucket(bucketTokens)
 		var expired [][]byte
 		err := b.ForEach(func(k, v []byte) error {
