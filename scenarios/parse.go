@@ -22,13 +22,21 @@ type Scale map[string][2]int
 
 // A Problem is something wrong with a scenario file, at a place in it.
 type Problem struct {
-	File    string `json:"file,omitempty"`
-	Line    int    `json:"line"`
-	Col     int    `json:"col"`
-	Message string `json:"message"`
+	File string `json:"file,omitempty"`
+	Line int    `json:"line"`
+	Col  int    `json:"col"`
+	// Severity is set by lint: SeverityError or SeverityWarning.
+	// Validation problems have none; they are all errors.
+	Severity string `json:"severity,omitempty"`
+	Message  string `json:"message"`
 }
 
+// String formats the problem as file:line:col: message, with the severity
+// before the message when it has one.
 func (p Problem) String() string {
+	if p.Severity != "" {
+		return fmt.Sprintf("%s:%d:%d: %s: %s", p.File, p.Line, p.Col, p.Severity, p.Message)
+	}
 	return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Col, p.Message)
 }
 
@@ -265,7 +273,7 @@ func (d *decoder) lines(f field, what string, min int) []string {
 
 func (d *decoder) scenario(n *node) *Scenario {
 	fields := d.mapping(nil, n, "scenario",
-		[]string{"id", "title", "version", "difficulty", "summary", "rupture", "persona", "max_turns", "stages", "endings"},
+		[]string{"id", "title", "version", "difficulty", "summary", "rupture", "persona", "max_turns", "stages", "endings", "tests"},
 		[]string{"id", "title", "version", "difficulty", "summary", "rupture", "persona", "max_turns", "stages", "endings"})
 	if fields == nil {
 		return nil
@@ -303,6 +311,9 @@ func (d *decoder) scenario(n *node) *Scenario {
 	}
 	if f, ok := fields["endings"]; ok {
 		s.Endings = d.endings(f)
+	}
+	if f, ok := fields["tests"]; ok {
+		s.Tests = d.tests(f)
 	}
 	return s
 }
@@ -388,12 +399,15 @@ func (d *decoder) stages(sf field) []*Stage {
 
 func (d *decoder) stage(id string, sf field) *Stage {
 	what := fmt.Sprintf("stage %q", id)
-	all := []string{"client", "direction", "transitions", "exemplars"}
-	fields := d.mapping(sf.key, sf.value, what, all, all)
+	fields := d.mapping(sf.key, sf.value, what, []string{"client", "direction", "transitions", "exemplars", "marker"},
+		[]string{"client", "direction", "transitions", "exemplars"})
 	if fields == nil {
 		return nil
 	}
 	st := &Stage{ID: id}
+	if f, ok := fields["marker"]; ok {
+		st.Marker = d.marker(f, what)
+	}
 	if f, ok := fields["client"]; ok {
 		st.Client = d.lines(f, what+" client", 2)
 	}
@@ -528,10 +542,128 @@ func (d *decoder) endings(ef field) map[string]*Ending {
 			continue
 		}
 		what := fmt.Sprintf("ending %q", name)
-		cf := d.mapping(f.key, f.value, what, []string{"client"}, []string{"client"})
+		cf := d.mapping(f.key, f.value, what, []string{"client", "marker"}, []string{"client"})
+		e := &Ending{}
 		if c, ok := cf["client"]; ok {
-			out[name] = &Ending{Client: d.lines(c, what+" client", 1)}
+			e.Client = d.lines(c, what+" client", 1)
 		}
+		if m, ok := cf["marker"]; ok {
+			e.Marker = d.marker(m, what)
+		}
+		out[name] = e
+	}
+	return out
+}
+
+// marker reads a line's annotation: "none", or the rupture type and
+// subtype it shows.
+func (d *decoder) marker(f field, what string) *Marker {
+	n := d.resolve(f.value)
+	if n == nil {
+		return nil
+	}
+	what += " marker"
+	if n.kind == scalarNode && n.value == "none" {
+		return &Marker{}
+	}
+	if n.kind != mappingNode {
+		d.errorAt(n, "%s must be none or a mapping with type and subtype, not %s", what, describe(n))
+		return nil
+	}
+	fields := d.mapping(f.key, n, what, []string{"type", "subtype"}, []string{"type", "subtype"})
+	m := &Marker{}
+	if tf, ok := fields["type"]; ok {
+		m.Type = d.oneOf(tf, what+" type", Confrontation, Withdrawal)
+	}
+	if sf, ok := fields["subtype"]; ok {
+		m.Subtype = d.text(sf, what+" subtype")
+		if known, ok := Subtypes[m.Type]; ok && m.Subtype != "" && !contains(known, m.Subtype) {
+			d.errorAt(sf.value, "%s: %q is not a %s marker; use one of %s%s", what, m.Subtype, m.Type, orList(known), suggest(m.Subtype, known))
+		}
+	}
+	if m.Type == "" {
+		return nil
+	}
+	return m
+}
+
+// tests reads the scenario's own tests. Their targets are checked against
+// the stages once all are read.
+func (d *decoder) tests(tf field) []Test {
+	n := d.resolve(tf.value)
+	if n == nil {
+		return nil
+	}
+	if n.kind != sequenceNode {
+		d.errorAt(n, "tests must be a list, not %s", describe(n))
+		return nil
+	}
+	var out []Test
+	names := map[string]int{}
+	for i, item := range n.content {
+		what := fmt.Sprintf("test %d", i+1)
+		fields := d.mapping(nil, item, what, []string{"name", "responses", "path", "ending"}, []string{"name", "responses"})
+		if fields == nil {
+			continue
+		}
+		t := Test{Pos: Pos{item.line, item.col}}
+		if f, ok := fields["name"]; ok {
+			t.Name = d.text(f, what+" name")
+			if t.Name != "" {
+				what = fmt.Sprintf("test %q", t.Name)
+				if line, dup := names[t.Name]; dup {
+					d.errorAt(f.value, "%s: another test has this name (line %d)", what, line)
+				}
+				names[t.Name] = f.value.line
+			}
+		}
+		if f, ok := fields["responses"]; ok {
+			t.Responses = d.lines(f, what+" responses", 1)
+		}
+		if f, ok := fields["path"]; ok {
+			t.Path = d.path(f, what)
+		}
+		if f, ok := fields["ending"]; ok {
+			t.Ending = d.oneOf(f, what+" ending", Repaired, Unrepaired)
+		}
+		if len(t.Path) > len(t.Responses) && len(t.Responses) > 0 {
+			d.errorAt(fields["path"].value, "%s: the path has %d steps but there are only %d responses; each response takes one step", what, len(t.Path), len(t.Responses))
+		}
+		if k := len(t.Path); k > 0 && IsEnding(t.Path[k-1]) {
+			switch last := t.Path[k-1]; {
+			case k < len(t.Responses):
+				d.errorAt(fields["path"].value, "%s: the path ends %s after %d responses, but the test has %d", what, last, k, len(t.Responses))
+			case t.Ending != "" && t.Ending != last:
+				d.errorAt(fields["ending"].value, "%s: the path ends %s, not %s", what, last, t.Ending)
+			}
+		}
+		if t.Path == nil && t.Ending == "" {
+			d.errorAt(item, "%s: say where the responses lead, with path, ending or both", what)
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+func (d *decoder) path(f field, what string) []string {
+	n := d.resolve(f.value)
+	if n == nil {
+		return nil
+	}
+	if n.kind != sequenceNode || len(n.content) == 0 {
+		d.errorAt(n, "%s path must be a list of stages and endings, such as [softening, repaired]", what)
+		return nil
+	}
+	var out []string
+	for _, item := range n.content {
+		to := d.text(field{value: item}, what+" path step")
+		if to != "" && !IsEnding(to) && !d.stageIDs[to] {
+			d.errorAt(item, "%s: path step %q is not a stage or ending%s", what, to, suggest(to, append(sortedKeys(d.stageIDs), Repaired, Unrepaired)))
+		}
+		if len(out) > 0 && IsEnding(out[len(out)-1]) {
+			d.errorAt(item, "%s: the path goes on after the ending %q", what, out[len(out)-1])
+		}
+		out = append(out, to)
 	}
 	return out
 }

@@ -42,6 +42,8 @@ type Scenario struct {
 	// Stages in the order written; the first is where the scenario starts.
 	Stages  []*Stage           `json:"stages"`
 	Endings map[string]*Ending `json:"endings"`
+	// Tests are the scenario's own regression tests, run by lint.
+	Tests []Test `json:"tests,omitempty"`
 
 	// File is where the scenario was read from, for messages.
 	File string `json:"-"`
@@ -78,6 +80,9 @@ type Stage struct {
 	Transitions []Transition `json:"transitions"`
 	// Exemplars are model responses shown in feedback.
 	Exemplars []string `json:"exemplars"`
+	// Marker says whether the stage's lines show a rupture, for
+	// recognition practice; nil when the author has not said.
+	Marker *Marker `json:"marker,omitempty"`
 
 	Pos Pos `json:"-"`
 }
@@ -103,6 +108,57 @@ type Condition struct {
 // An Ending holds the client's closing lines for one outcome.
 type Ending struct {
 	Client []string `json:"client"`
+	Marker *Marker  `json:"marker,omitempty"`
+}
+
+// A Marker annotates a client line: the rupture it shows, or none. An
+// ordinary line has an empty Type; scenarios hold ordinary lines too, so
+// that noticing a rupture means telling it apart from what is not one.
+type Marker struct {
+	Type    string `json:"type,omitempty"`
+	Subtype string `json:"subtype,omitempty"`
+}
+
+// IsRupture reports whether the line shows a rupture.
+func (m *Marker) IsRupture() bool { return m != nil && m.Type != "" }
+
+// Subtypes lists the rupture markers a line may be annotated with, by
+// rupture type, after the alliance-rupture research: confrontation moves
+// against the therapist or the work; withdrawal moves away from them.
+var Subtypes = map[string][]string{
+	Confrontation: {
+		"complaint-about-therapist",  // late, distracted, misattuned
+		"complaint-about-activities", // an exercise or homework that feels pointless
+		"complaint-about-parameters", // fees, cancellations, off-hours contact
+		"complaint-about-progress",   // therapy is not helping
+		"rejecting-intervention",     // "that's not it at all"
+		"pressuring-therapist",       // demands, ultimatums, efforts to control
+		"defending-self",             // justifying against felt criticism
+	},
+	Withdrawal: {
+		"denial",                // "it's fine"
+		"minimal-response",      // "yeah", "I guess"
+		"abstract-talk",         // intellectualising, talk about people in general
+		"avoidant-storytelling", // long detail that keeps away from the feeling
+		"topic-shift",           // changing the subject
+		"deferential",           // appeasing agreement, "whatever you think"
+		"content-affect-split",  // painful content told without feeling
+		"self-criticism",        // self-blame and hopelessness
+	},
+}
+
+// A Test is one of a scenario's own regression tests: scripted trainee
+// responses, graded as in a session, and where they must lead.
+type Test struct {
+	Name      string   `json:"name"`
+	Responses []string `json:"responses"`
+	// Path lists where each response leads: a stage or an ending. It may
+	// be shorter than Responses, and is not checked when empty.
+	Path []string `json:"path,omitempty"`
+	// Ending is the outcome the responses must end with, if set.
+	Ending string `json:"ending,omitempty"`
+
+	Pos Pos `json:"-"`
 }
 
 // Pos is a place in a scenario file, 1-based.

@@ -45,6 +45,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the web server", runServe},
 		{"validate", "check scenario files and print every problem as file:line:col: message", runValidate},
+		{"lint", "check scenarios deeply: simulate every path, check markers, run their tests", runLint},
 		{"grade", "score trainee responses read as JSON Lines on stdin", runGrade},
 		{"play", "practise a scenario in the terminal", runPlay},
 		{"bench", "measure turn latency under load beside a WebSocket echo baseline", runBench},
