@@ -180,11 +180,11 @@ func (l *linter) paths() {
 		case st == s.Start() && need > s.MaxTurns:
 			l.add(SeverityError, st.Pos, "repaired takes at least %d responses, but max_turns is %d", need, s.MaxTurns)
 		case toEnd[st.ID] > left:
-			l.add(SeverityWarning, st.Pos, "stage %q loops with no way out before max_turns: reached after %d %s at the earliest, it needs %d more to reach an ending and only %d remain",
-				st.ID, at, plural(at, "response"), toEnd[st.ID], left)
+			l.add(SeverityWarning, st.Pos, "stage %q has no way out before max_turns: reached after %d %s at the earliest, it is %d from any ending and only %d remain, so running out of turns is the only exit",
+				st.ID, at, plural(at, "response", "responses"), toEnd[st.ID], left)
 		case need > left:
 			l.add(SeverityWarning, st.Pos, "stage %q is reached after %d %s at the earliest, and repaired takes %d more; max_turns (%d) leaves only %d",
-				st.ID, at, plural(at, "response"), need, s.MaxTurns, left)
+				st.ID, at, plural(at, "response", "responses"), need, s.MaxTurns, left)
 		}
 	}
 }
@@ -275,9 +275,9 @@ func (l *linter) tests() {
 	}
 }
 
-func plural(n int, word string) string {
+func plural(n int, one, many string) string {
 	if n == 1 {
-		return word
+		return one
 	}
-	return word + "s"
+	return many
 }

@@ -627,12 +627,12 @@ func (d *decoder) tests(tf field) []Test {
 			t.Ending = d.oneOf(f, what+" ending", Repaired, Unrepaired)
 		}
 		if len(t.Path) > len(t.Responses) && len(t.Responses) > 0 {
-			d.errorAt(fields["path"].value, "%s: the path has %d steps but there are only %d responses; each response takes one step", what, len(t.Path), len(t.Responses))
+			d.errorAt(fields["path"].value, "%s: the path has %d steps but there %s only %d %s; each response takes one step", what, len(t.Path), plural(len(t.Responses), "is", "are"), len(t.Responses), plural(len(t.Responses), "response", "responses"))
 		}
 		if k := len(t.Path); k > 0 && IsEnding(t.Path[k-1]) {
 			switch last := t.Path[k-1]; {
 			case k < len(t.Responses):
-				d.errorAt(fields["path"].value, "%s: the path ends %s after %d responses, but the test has %d", what, last, k, len(t.Responses))
+				d.errorAt(fields["path"].value, "%s: the path ends %s after %d %s, but the test has %d", what, last, k, plural(k, "response", "responses"), len(t.Responses))
 			case t.Ending != "" && t.Ending != last:
 				d.errorAt(fields["ending"].value, "%s: the path ends %s, not %s", what, last, t.Ending)
 			}
