@@ -22,6 +22,9 @@ const (
 	Practice = "practice"
 	// Assessment shows feedback only at the end and allows no retry.
 	Assessment = "assessment"
+	// Recognition plays the client's lines alone, for the trainee to mark
+	// each as a rupture or not, without answering.
+	Recognition = "recognition"
 )
 
 // Statuses.
@@ -36,6 +39,8 @@ const (
 	Repaired   = scenarios.Repaired
 	Unrepaired = scenarios.Unrepaired
 	Abandoned  = "abandoned"
+	// Completed ends a recognition session: every line was marked.
+	Completed = "completed"
 )
 
 // Speakers.
@@ -157,19 +162,43 @@ type Summary struct {
 	// unless it scored above the weakest.
 	Strongest *Moment `json:"strongest,omitempty"`
 	Weakest   *Moment `json:"weakest,omitempty"`
-	// Flags counts the trainee's rupture flags and how many were right.
+	// Flags counts the trainee's rupture flags and how many were right:
+	// on a rupture line, with its type.
 	Flags   int `json:"flags"`
 	Flagged int `json:"flags_correct"`
+	// Recognition scores the flags against the scenario's annotations.
+	Recognition RecognitionScore `json:"recognition"`
+}
+
+// RecognitionScore is how well the trainee noticed ruptures: of the client
+// lines they could mark (all but the closing line, which comes with the
+// end, unless in recognition mode), how many ruptures they flagged (hits)
+// or let pass (misses), and how many ordinary lines they flagged (false
+// alarms). Lines without an annotation are not counted.
+type RecognitionScore struct {
+	Ruptures    int `json:"ruptures"`
+	Ordinary    int `json:"ordinary"`
+	Hits        int `json:"hits"`
+	Misses      int `json:"misses"`
+	FalseAlarms int `json:"false_alarms"`
+	// TypeRight counts the hits that named the rupture's type.
+	TypeRight int `json:"type_right"`
 }
 
 // A Flag is the trainee marking a client line as a rupture, to practise
 // noticing one.
 type Flag struct {
-	Turn        int       `json:"turn"`
-	RuptureType string    `json:"rupture_type"`
-	Marker      string    `json:"marker,omitempty"`
-	Correct     bool      `json:"correct"`
-	At          time.Time `json:"at"`
+	Turn        int    `json:"turn"`
+	RuptureType string `json:"rupture_type"`
+	Marker      string `json:"marker,omitempty"`
+	// Correct is set when the line is a rupture of the type named.
+	Correct bool `json:"correct"`
+	// Hit is set when the line is a rupture, whatever the type named.
+	Hit bool `json:"hit"`
+	// Expected is the line's annotation; nil when it has none, and the
+	// flag is then not scored.
+	Expected *scenarios.Marker `json:"expected,omitempty"`
+	At       time.Time         `json:"at"`
 }
 
 // A Moment is one exchange singled out for the debrief.

@@ -259,6 +259,30 @@ func (g *Gym) Flag(ctx context.Context, id string, n int, ruptureType, marker st
 	return f, rec, err
 }
 
+// Mark records the trainee's judgement of client line n: a rupture of the
+// given type, or, when ruptureType is empty, not a rupture (taking back a
+// flag). In recognition mode, judging the line on show moves the session
+// on (see Session.Next), and the step says what came next; otherwise the
+// step is empty.
+func (g *Gym) Mark(ctx context.Context, id string, n int, ruptureType, marker string, deltas func(string)) (Flag, Step, SessionRecord, error) {
+	var f Flag
+	var step Step
+	rec, err := g.change(ctx, id, func(s *Session) error {
+		var err error
+		if ruptureType == "" {
+			err = s.Unflag(n)
+		} else {
+			f, err = s.Flag(n, ruptureType, marker)
+		}
+		if err != nil || s.st.Mode != Recognition || n != s.Pending() {
+			return err
+		}
+		step, err = s.Next(ctx, n, deltas)
+		return err
+	})
+	return f, step, rec, err
+}
+
 // Pause pauses a session.
 func (g *Gym) Pause(ctx context.Context, id string) (SessionRecord, error) {
 	return g.change(ctx, id, func(s *Session) error { return s.Pause() })

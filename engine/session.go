@@ -36,8 +36,8 @@ type Session struct {
 // New creates a session that has not started: Start speaks the opening
 // line.
 func New(id string, scn *scenarios.Scenario, mode string, seed int64, cfg Config) (*Session, error) {
-	if mode != Practice && mode != Assessment {
-		return nil, Errorf(EINVALID, "mode must be %q or %q, not %q", Practice, Assessment, mode)
+	if mode != Practice && mode != Assessment && mode != Recognition {
+		return nil, Errorf(EINVALID, "mode must be %q, %q or %q, not %q", Practice, Assessment, Recognition, mode)
 	}
 	s := newSession(scn, cfg)
 	now := s.now()
@@ -130,6 +130,9 @@ type Step struct {
 // EINVALID for empty or overlong text, EENDED after the end; the grader's
 // error if it fails.
 func (s *Session) Respond(ctx context.Context, n int, text string, deltas func(string)) (Step, error) {
+	if s.st.Mode == Recognition {
+		return Step{}, Errorf(ENOTALLOWED, "in recognition practice you mark the client's lines rather than answer them")
+	}
 	if err := s.checkTurn(n); err != nil {
 		return Step{}, err
 	}
@@ -327,8 +330,8 @@ func (s *Session) Retry(n int) error {
 }
 
 // Flag records the trainee marking client turn n as a rupture of the given
-// type. A flag is right when the type is the scenario's rupture type; a
-// second flag of the same turn replaces the first.
+// type, scored against the line's annotation in the scenario; a second
+// flag of the same turn replaces the first.
 //
 // Errors: EINVALID for an unknown type, EWRONGTURN if turn n is not a
 // client line, EENDED after the end.
@@ -339,20 +342,70 @@ func (s *Session) Flag(n int, ruptureType, marker string) (Flag, error) {
 	if ruptureType != scenarios.Withdrawal && ruptureType != scenarios.Confrontation {
 		return Flag{}, Errorf(EINVALID, "choose %s or %s", scenarios.Confrontation, scenarios.Withdrawal)
 	}
-	if n < 1 || n > len(s.st.Turns) || s.st.Turns[n-1].Speaker != Client {
-		return Flag{}, Errorf(EWRONGTURN, "only the client's lines can be marked (line %d is not one)", n)
+	if err := s.checkClientLine(n); err != nil {
+		return Flag{}, err
 	}
-	f := Flag{Turn: n, RuptureType: ruptureType, Marker: strings.TrimSpace(marker),
-		Correct: ruptureType == s.scn.Rupture.Type, At: s.now()}
+	f := Flag{Turn: n, RuptureType: ruptureType, Marker: strings.TrimSpace(marker), At: s.now()}
+	if m := s.annotation(s.st.Turns[n-1]); m != nil {
+		e := *m
+		f.Expected = &e
+		f.Hit = m.IsRupture()
+		f.Correct = f.Hit && m.Type == ruptureType
+	}
+	s.unflag(n)
+	s.st.Flags = append(s.st.Flags, f)
+	s.st.Updated = f.At
+	return f, nil
+}
+
+// Unflag takes back a flag of client turn n: the trainee decided the line
+// is not a rupture after all. Unflagging a line without a flag is not an
+// error.
+func (s *Session) Unflag(n int) error {
+	if s.st.Status == Ended {
+		return Errorf(EENDED, "this session has ended")
+	}
+	if err := s.checkClientLine(n); err != nil {
+		return err
+	}
+	s.unflag(n)
+	s.st.Updated = s.now()
+	return nil
+}
+
+func (s *Session) checkClientLine(n int) error {
+	if n < 1 || n > len(s.st.Turns) || s.st.Turns[n-1].Speaker != Client {
+		return Errorf(EWRONGTURN, "only the client's lines can be marked (line %d is not one)", n)
+	}
+	return nil
+}
+
+func (s *Session) unflag(n int) {
 	flags := s.st.Flags[:0:0]
 	for _, old := range s.st.Flags {
 		if old.Turn != n {
 			flags = append(flags, old)
 		}
 	}
-	s.st.Flags = append(flags, f)
-	s.st.Updated = f.At
-	return f, nil
+	s.st.Flags = flags
+}
+
+// annotation returns how the scenario annotates a client line: the
+// marker of the stage that spoke it, or of the ending for a closing line.
+func (s *Session) annotation(t Turn) *scenarios.Marker {
+	if t.Speaker != Client {
+		return nil
+	}
+	if scenarios.IsEnding(t.Stage) {
+		if e := s.scn.Endings[t.Stage]; e != nil {
+			return e.Marker
+		}
+		return nil
+	}
+	if st := s.scn.Stage(t.Stage); st != nil {
+		return st.Marker
+	}
+	return nil
 }
 
 // Pause marks the session paused; the next response resumes it.
@@ -434,6 +487,41 @@ func (s *Session) Feedback() []Feedback {
 	return out
 }
 
+// recognition scores the flags against the annotations of the lines the
+// trainee could mark.
+func (s *Session) recognition() RecognitionScore {
+	var r RecognitionScore
+	flags := make(map[int]Flag, len(s.st.Flags))
+	for _, f := range s.st.Flags {
+		flags[f.Turn] = f
+	}
+	for i, t := range s.st.Turns {
+		closing := i == len(s.st.Turns)-1 && s.st.Status == Ended && s.st.Mode != Recognition
+		m := s.annotation(t)
+		if m == nil || closing {
+			continue
+		}
+		f, flagged := flags[t.N]
+		switch {
+		case m.IsRupture() && flagged:
+			r.Ruptures++
+			r.Hits++
+			if f.RuptureType == m.Type {
+				r.TypeRight++
+			}
+		case m.IsRupture():
+			r.Ruptures++
+			r.Misses++
+		case flagged:
+			r.Ordinary++
+			r.FalseAlarms++
+		default:
+			r.Ordinary++
+		}
+	}
+	return r
+}
+
 // summarize computes the summary from the transcript.
 func (s *Session) summarize() Summary {
 	sum := Summary{Outcome: s.st.Outcome, Means: map[string]float64{}}
@@ -469,6 +557,7 @@ func (s *Session) summarize() Summary {
 			sum.Flagged++
 		}
 	}
+	sum.Recognition = s.recognition()
 	if sum.Responses > 0 {
 		for id, total := range totals {
 			sum.Means[id] = float64(total) / float64(sum.Responses)

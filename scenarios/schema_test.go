@@ -96,3 +96,43 @@ func TestSchemaRejectsCommonMistakes(t *testing.T) {
 		}
 	}
 }
+
+// The schema lists the marker subtypes for editors; it must list the ones
+// the parser accepts.
+func TestSchemaMarkerSubtypes(t *testing.T) {
+	data, err := os.ReadFile("scenario.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema struct {
+		Defs struct {
+			Marker struct {
+				OneOf []struct {
+					OneOf []struct {
+						Properties struct {
+							Type    struct{ Const string }
+							Subtype struct{ Enum []string }
+						}
+					}
+				}
+			}
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(data, &schema); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, alt := range schema.Defs.Marker.OneOf {
+		for _, typ := range alt.OneOf {
+			got[typ.Properties.Type.Const] = typ.Properties.Subtype.Enum
+		}
+	}
+	for typ, want := range scenarios.Subtypes {
+		if strings.Join(got[typ], ",") != strings.Join(want, ",") {
+			t.Errorf("schema lists %s subtypes %v, the parser %v", typ, got[typ], want)
+		}
+	}
+	if len(got) != len(scenarios.Subtypes) {
+		t.Errorf("schema lists rupture types %v", got)
+	}
+}
