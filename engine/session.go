@@ -390,19 +390,22 @@ func (s *Session) unflag(n int) {
 	s.st.Flags = flags
 }
 
-// annotation returns how the scenario annotates a client line: the
-// marker of the stage that spoke it, or of the ending for a closing line.
-func (s *Session) annotation(t Turn) *scenarios.Marker {
+func (s *Session) annotation(t Turn) *scenarios.Marker { return LineMarker(s.scn, t) }
+
+// LineMarker returns how a scenario annotates a client line of one of its
+// sessions: the marker of the stage that spoke it, or of the ending for a
+// closing line; nil for a trainee's line or one without an annotation.
+func LineMarker(scn *scenarios.Scenario, t Turn) *scenarios.Marker {
 	if t.Speaker != Client {
 		return nil
 	}
 	if scenarios.IsEnding(t.Stage) {
-		if e := s.scn.Endings[t.Stage]; e != nil {
+		if e := scn.Endings[t.Stage]; e != nil {
 			return e.Marker
 		}
 		return nil
 	}
-	if st := s.scn.Stage(t.Stage); st != nil {
+	if st := scn.Stage(t.Stage); st != nil {
 		return st.Marker
 	}
 	return nil

@@ -54,6 +54,18 @@ func (c *Catalog) Version(id string, version int) (*Scenario, bool) {
 	return s, ok
 }
 
+// Versions returns every version of a scenario, oldest first.
+func (c *Catalog) Versions(id string) []*Scenario {
+	c.mu.RLock()
+	out := make([]*Scenario, 0, len(c.versions[id]))
+	for _, s := range c.versions[id] {
+		out = append(out, s)
+	}
+	c.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	return out
+}
+
 // List returns the latest version of every scenario, by id.
 func (c *Catalog) List() []*Scenario {
 	c.mu.RLock()

@@ -15,6 +15,15 @@ import (
 //go:embed library/*.yaml
 var library embed.FS
 
+//go:embed template.yaml
+var template []byte
+
+// Template returns the YAML a new scenario starts from: valid, linting
+// clean, with a hint at each part.
+func Template() []byte {
+	return append([]byte(nil), template...)
+}
+
 // Library returns the built-in scenario files.
 func Library() fs.FS {
 	sub, err := fs.Sub(library, "library")

@@ -137,16 +137,23 @@ func (s *Server) getScenario(c echo.Context) error {
 	return c.JSON(http.StatusOK, scn)
 }
 
-// parseScenarioBody reads a YAML body of at most a scenario's size and
-// parses it. Parsing a large file takes a good part of a second, so only a
-// few run at once; a request that cannot get a turn soon is told to retry.
-func (s *Server) parseScenarioBody(c echo.Context, name string) (src []byte, scn *scenarios.Scenario, problems []scenarios.Problem, err error) {
-	src, err = io.ReadAll(io.LimitReader(c.Request().Body, scenarios.MaxFileSize+1))
+// withScenarioBody reads a YAML body of at most a scenario's size and
+// hands it to withScenario.
+func (s *Server) withScenarioBody(c echo.Context, name string, fn func(src []byte, scn *scenarios.Scenario, problems []scenarios.Problem) error) error {
+	src, err := io.ReadAll(io.LimitReader(c.Request().Body, scenarios.MaxFileSize+1))
 	if err != nil {
-		return nil, nil, nil, badRequest("could not read the scenario")
+		return badRequest("could not read the scenario")
 	}
+	return s.withScenario(c, name, src, fn)
+}
+
+// withScenario parses a scenario and calls fn with the result. Parsing a
+// large file takes a good part of a second, and fn may play the scenario,
+// so only a few run at once; a request that cannot get a turn soon is told
+// to retry.
+func (s *Server) withScenario(c echo.Context, name string, src []byte, fn func(src []byte, scn *scenarios.Scenario, problems []scenarios.Problem) error) error {
 	if len(src) > scenarios.MaxFileSize {
-		return nil, nil, nil, newError(http.StatusRequestEntityTooLarge, codeTooLarge, fmt.Sprintf("a scenario can be at most %d KiB", scenarios.MaxFileSize>>10))
+		return newError(http.StatusRequestEntityTooLarge, codeTooLarge, fmt.Sprintf("a scenario can be at most %d KiB", scenarios.MaxFileSize>>10))
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), s.parseWait)
 	defer cancel()
@@ -154,60 +161,62 @@ func (s *Server) parseScenarioBody(c echo.Context, name string) (src []byte, scn
 	case s.parsing <- struct{}{}:
 		defer func() { <-s.parsing }()
 	case <-ctx.Done():
-		return nil, nil, nil, newError(http.StatusServiceUnavailable, engine.EUNAVAILABLE, "the server is busy checking other scenarios; try again in a moment")
+		return newError(http.StatusServiceUnavailable, engine.EUNAVAILABLE, "the server is busy checking other scenarios; try again in a moment")
 	}
-	scn, problems = scenarios.Parse(name, src, s.cfg.Rubric.Scale())
-	return src, scn, problems, nil
+	scn, problems := scenarios.Parse(name, src, s.cfg.Rubric.Scale())
+	return fn(src, scn, problems)
 }
 
 type problemJSON struct {
-	Line    int    `json:"line"`
-	Col     int    `json:"col"`
-	Message string `json:"message"`
+	Line     int    `json:"line"`
+	Col      int    `json:"col"`
+	Severity string `json:"severity,omitempty"`
+	Message  string `json:"message"`
 }
 
 func problemsJSON(ps []scenarios.Problem) []problemJSON {
 	out := make([]problemJSON, len(ps))
 	for i, p := range ps {
-		out[i] = problemJSON{Line: p.Line, Col: p.Col, Message: p.Message}
+		out[i] = problemJSON{Line: p.Line, Col: p.Col, Severity: p.Severity, Message: p.Message}
 	}
 	return out
 }
 
 func (s *Server) validateScenario(c echo.Context) error {
-	_, _, problems, err := s.parseScenarioBody(c, "scenario.yaml")
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"valid": len(problems) == 0, "problems": problemsJSON(problems)})
+	return s.withScenarioBody(c, "scenario.yaml", func(_ []byte, _ *scenarios.Scenario, problems []scenarios.Problem) error {
+		return c.JSON(http.StatusOK, map[string]any{"valid": len(problems) == 0, "problems": problemsJSON(problems)})
+	})
+}
+
+// invalidScenario answers a request whose scenario has problems.
+func invalidScenario(c echo.Context, problems []scenarios.Problem) error {
+	return c.JSON(http.StatusUnprocessableEntity, map[string]any{
+		"error":    map[string]string{"code": engine.EINVALID, "message": "the scenario has problems"},
+		"problems": problemsJSON(problems),
+	})
 }
 
 func (s *Server) putScenario(c echo.Context) error {
 	id := c.Param("id")
-	src, scn, problems, err := s.parseScenarioBody(c, id+".yaml")
-	if err != nil {
-		return err
-	}
-	if len(problems) > 0 {
-		return c.JSON(http.StatusUnprocessableEntity, map[string]any{
-			"error":    map[string]string{"code": engine.EINVALID, "message": "the scenario has problems"},
-			"problems": problemsJSON(problems),
-		})
-	}
-	if scn.ID != id {
-		return badRequest(fmt.Sprintf("the file's id is %q, not %q", scn.ID, id))
-	}
-	if cur, ok := s.cfg.Catalog.Latest(id); ok && scn.Version <= cur.Version {
-		return newError(http.StatusConflict, engine.ECONFLICT, fmt.Sprintf("version %d exists; raise the version above %d", scn.Version, cur.Version))
-	}
-	err = s.cfg.Store.SaveScenario(c.Request().Context(), engine.ScenarioVersion{
-		ID: id, Version: scn.Version, Source: src, Author: currentUser(c).ID, Saved: time.Now().UTC()})
-	if err != nil {
-		return err
-	}
-	s.cfg.Catalog.Add(scn)
-	s.log.Info("scenario saved", "request_id", requestID(c), "scenario", id, "version", scn.Version, "by", currentUser(c).ID)
-	return c.JSON(http.StatusOK, map[string]any{"id": id, "version": scn.Version})
+	return s.withScenarioBody(c, id+".yaml", func(src []byte, scn *scenarios.Scenario, problems []scenarios.Problem) error {
+		if len(problems) > 0 {
+			return invalidScenario(c, problems)
+		}
+		if scn.ID != id {
+			return badRequest(fmt.Sprintf("the file's id is %q, not %q", scn.ID, id))
+		}
+		if cur, ok := s.cfg.Catalog.Latest(id); ok && scn.Version <= cur.Version {
+			return newError(http.StatusConflict, engine.ECONFLICT, fmt.Sprintf("version %d exists; raise the version above %d", scn.Version, cur.Version))
+		}
+		err := s.cfg.Store.SaveScenario(c.Request().Context(), engine.ScenarioVersion{
+			ID: id, Version: scn.Version, Source: src, Author: currentUser(c).ID, Saved: time.Now().UTC()})
+		if err != nil {
+			return err
+		}
+		s.cfg.Catalog.Add(scn)
+		s.log.Info("scenario saved", "request_id", requestID(c), "scenario", id, "version", scn.Version, "by", currentUser(c).ID)
+		return c.JSON(http.StatusOK, map[string]any{"id": id, "version": scn.Version})
+	})
 }
 
 type createSessionRequest struct {

@@ -313,7 +313,18 @@ func (s *Server) routes(ipExtractor echo.IPExtractor) *echo.Echo {
 	auth.GET("/scenarios/:id", s.getScenario)
 	// Checking a scenario stores nothing, so anyone logged in may.
 	auth.POST("/scenarios/validate", s.validateScenario)
-	auth.PUT("/scenarios/:id", s.putScenario, s.roles(engine.RoleAdmin, engine.RoleSupervisor))
+	authors := s.roles(engine.RoleAdmin, engine.RoleSupervisor)
+	auth.PUT("/scenarios/:id", s.putScenario, authors)
+	// Authoring: what the editor needs besides validate and PUT. Tests,
+	// drawings and playtests show the stages and exemplars, which are the
+	// answers, so trainees have none of them.
+	auth.GET("/scenario-template", s.scenarioTemplate, authors)
+	auth.POST("/scenarios/lint", s.lintScenario, authors)
+	auth.POST("/scenarios/graph.svg", s.draftGraph, authors)
+	auth.POST("/scenarios/playtest", s.playtest, authors)
+	auth.GET("/scenarios/:id/graph.svg", s.scenarioGraph, authors)
+	auth.GET("/scenarios/:id/source", s.scenarioSource, authors)
+	auth.GET("/scenarios/:id/versions", s.scenarioVersions, authors)
 	auth.POST("/sessions", s.createSession)
 	auth.GET("/sessions", s.listSessions)
 	auth.GET("/sessions/:id", s.getSession)

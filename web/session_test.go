@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -294,8 +295,9 @@ func TestBadInputLeavesTheSessionIntact(t *testing.T) {
 		t.Fatalf("bad messages changed the session: version %d→%d", before.Version, after.Version)
 	}
 	// The connection is still usable.
-	ws.send(map[string]any{"type": "flag", "turn": 3, "rupture_type": "confrontation"})
-	if m := ws.next(); m["type"] != "flag_result" || m["correct"] != true {
+	// Line 3 is the withdrawing stage's "it doesn't matter": a denial.
+	ws.send(map[string]any{"type": "flag", "turn": 3, "rupture_type": "withdrawal"})
+	if m := ws.next(); m["type"] != "flag_result" || m["correct"] != true || fmt.Sprint(m["expected"]) != "map[subtype:denial type:withdrawal]" {
 		t.Errorf("flag: %v", m)
 	}
 	ws.send(map[string]any{"type": "response", "turn": 3, "text": "It makes sense."})

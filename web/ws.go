@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/repairgym/repairgym/engine"
+	"github.com/repairgym/repairgym/scenarios"
 )
 
 // maxFrame bounds a message from the browser: a response of 4,000
@@ -384,18 +385,39 @@ func (s *Server) handleMessage(ctx context.Context, c *conn, data []byte) (stop 
 			return false
 		}
 		s.hub.broadcast(c.sessionID, s.stateMessage(c.user, rec))
-	case "flag":
-		f, rec, err := s.gym.Flag(ctx, c.sessionID, msg.Turn, msg.RuptureType, msg.Marker)
+	case "flag", "pass":
+		// pass says a line is not a rupture: it takes back a flag, and in
+		// recognition practice moves on like a flag does.
+		kind, marker := msg.RuptureType, msg.Marker
+		if msg.Type == "pass" {
+			kind, marker = "", ""
+		} else if kind == "" {
+			s.sendError(c, engine.EINVALID, "say which kind of rupture: confrontation or withdrawal")
+			return false
+		}
+		f, step, rec, err := s.gym.Mark(ctx, c.sessionID, msg.Turn, kind, marker, func(delta string) {
+			s.hub.broadcast(c.sessionID, map[string]any{"type": "client_delta", "turn": msg.Turn + 1, "delta": delta})
+		})
 		if err != nil {
 			s.sendEngineError(c, err)
 			return false
 		}
-		reply := map[string]any{"type": "flag_result", "turn": f.Turn}
-		if rec.State.Mode == engine.Practice {
+		reply := map[string]any{"type": "flag_result", "turn": msg.Turn, "flagged": kind != ""}
+		if rec.State.Mode != engine.Assessment {
+			// Practice and recognition say at once whether the line was
+			// a rupture; assessment keeps it for the end.
 			reply["correct"] = f.Correct
 			reply["rupture_type"] = f.RuptureType
+			reply["expected"] = s.annotation(rec, msg.Turn)
 		}
-		c.enqueue(reply)
+		out := []any{reply}
+		if step.Client.N > 0 {
+			out = append(out, map[string]any{"type": "client_turn", "turn": step.Client.N, "text": step.Client.Text})
+		}
+		if step.Summary != nil {
+			out = append(out, s.endMessages(ctx, rec)...)
+		}
+		s.hub.broadcast(c.sessionID, out...)
 	case "pause":
 		rec, err := s.gym.Pause(ctx, c.sessionID)
 		if err != nil {
@@ -413,9 +435,19 @@ func (s *Server) handleMessage(ctx context.Context, c *conn, data []byte) (stop 
 		s.hub.broadcast(c.sessionID, s.endMessages(ctx, rec)...)
 		return true
 	default:
-		s.sendError(c, codeUnknownType, "unknown message type; use response, retry, flag, pause or end")
+		s.sendError(c, codeUnknownType, "unknown message type; use response, retry, flag, pass, pause or end")
 	}
 	return false
+}
+
+// annotation returns the marker of line n of a session's transcript, for
+// feedback on a flag.
+func (s *Server) annotation(rec engine.SessionRecord, n int) *scenarios.Marker {
+	scn, ok := s.cfg.Catalog.Version(rec.State.ScenarioID, rec.State.ScenarioVersion)
+	if !ok || n < 1 || n > len(rec.State.Turns) {
+		return nil
+	}
+	return engine.LineMarker(scn, rec.State.Turns[n-1])
 }
 
 func (s *Server) stateMessage(viewer engine.User, rec engine.SessionRecord) map[string]any {
