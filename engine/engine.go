@@ -217,7 +217,9 @@ type State struct {
 	ID              string `json:"id"`
 	ScenarioID      string `json:"scenario_id"`
 	ScenarioVersion int    `json:"scenario_version"`
-	Mode            string `json:"mode"`
+	// RubricVersion is the version of the rubric the session is scored on.
+	RubricVersion int    `json:"rubric_version,omitempty"`
+	Mode          string `json:"mode"`
 	// Seed picks the scripted wording of each line, so that a session
 	// replays exactly.
 	Seed    int64  `json:"seed"`

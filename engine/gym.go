@@ -21,8 +21,7 @@ import (
 type Gym struct {
 	store   Store
 	catalog *scenarios.Catalog
-	grader  Grader
-	rubric  *grading.Rubric
+	rubrics *Rubrics
 	voices  map[string]Voice
 	now     func() time.Time
 
@@ -45,8 +44,10 @@ func (l *live) touch(t time.Time) { l.lastUsed.Store(t.UnixNano()) }
 type GymConfig struct {
 	Store   Store
 	Catalog *scenarios.Catalog
+	// Rubrics scores sessions; a set holding only the default rubric and
+	// Grader when nil.
+	Rubrics *Rubrics
 	Grader  Grader
-	Rubric  *grading.Rubric
 	// Voices maps a persona kind ("scripted", "llm") to its voice. The
 	// scripted voice is always there.
 	Voices map[string]Voice
@@ -56,7 +57,7 @@ type GymConfig struct {
 // NewGym returns a Gym.
 func NewGym(cfg GymConfig) *Gym {
 	g := &Gym{
-		store: cfg.Store, catalog: cfg.Catalog, grader: cfg.Grader, rubric: cfg.Rubric,
+		store: cfg.Store, catalog: cfg.Catalog, rubrics: cfg.Rubrics,
 		voices: map[string]Voice{Scripted{}.Name(): Scripted{}}, now: cfg.Now, live: map[string]*live{},
 	}
 	for k, v := range cfg.Voices {
@@ -65,8 +66,8 @@ func NewGym(cfg GymConfig) *Gym {
 	if g.now == nil {
 		g.now = time.Now
 	}
-	if g.rubric == nil {
-		g.rubric = grading.DefaultRubric()
+	if g.rubrics == nil {
+		g.rubrics = NewRubrics(func(*grading.Rubric) Grader { return cfg.Grader }, grading.DefaultRubric())
 	}
 	return g
 }
@@ -86,8 +87,8 @@ func newSeed() int64 {
 	return int64(binary.LittleEndian.Uint64(b[:]) >> 1)
 }
 
-func (g *Gym) config(persona string) Config {
-	return Config{Voice: g.voices[persona], Grader: g.grader, Rubric: g.rubric, Now: g.now}
+func (g *Gym) config(persona string, sc Scoring) Config {
+	return Config{Voice: g.voices[persona], Grader: sc.Grader, Rubric: sc.Rubric, Now: g.now}
 }
 
 // Start begins a session of the latest version of a scenario for a
@@ -103,7 +104,7 @@ func (g *Gym) Start(ctx context.Context, trainee User, scenarioID, persona, mode
 	if _, ok := g.voices[persona]; !ok {
 		return SessionRecord{}, Errorf(EINVALID, "the %q client voice is not available on this server", persona)
 	}
-	sess, err := New(NewID(), scn, mode, newSeed(), g.config(persona))
+	sess, err := New(NewID(), scn, mode, newSeed(), g.config(persona, g.rubrics.Current()))
 	if err != nil {
 		return SessionRecord{}, err
 	}
@@ -163,7 +164,13 @@ func (g *Gym) load(ctx context.Context, id string) (*live, error) {
 	if _, ok := g.voices[persona]; !ok {
 		persona = Scripted{}.Name()
 	}
-	sess, err := Restore(rec.State, scn, g.config(persona))
+	// A session goes on with the rubric it started with; one from before
+	// rubrics had versions, or whose version is gone, with the current.
+	sc, ok := g.rubrics.Version(rec.State.RubricVersion)
+	if !ok {
+		sc = g.rubrics.Current()
+	}
+	sess, err := Restore(rec.State, scn, g.config(persona, sc))
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +222,7 @@ func (g *Gym) change(ctx context.Context, id string, fn func(*Session) error) (S
 // change. Restoring the state it was built from cannot fail; if it ever
 // did, the session is dropped from memory and reloaded from the store.
 func (l *live) rollback(g *Gym) {
-	sess, err := Restore(l.rec.State, l.sess.Scenario(), Config{Voice: l.sess.voice, Grader: g.grader, Rubric: g.rubric, Now: g.now})
+	sess, err := Restore(l.rec.State, l.sess.Scenario(), Config{Voice: l.sess.voice, Grader: l.sess.grader, Rubric: l.sess.rubric, Now: g.now})
 	if err != nil {
 		g.forget(l.rec.State.ID, l)
 		return

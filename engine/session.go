@@ -45,6 +45,7 @@ func New(id string, scn *scenarios.Scenario, mode string, seed int64, cfg Config
 		ID:              id,
 		ScenarioID:      scn.ID,
 		ScenarioVersion: scn.Version,
+		RubricVersion:   s.rubric.Version,
 		Mode:            mode,
 		Seed:            seed,
 		Status:          Active,

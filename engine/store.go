@@ -68,6 +68,14 @@ type ScenarioVersion struct {
 	Saved   time.Time `json:"saved"`
 }
 
+// A RubricVersion is one saved version of the program's rubric's YAML.
+type RubricVersion struct {
+	Version int       `json:"version"`
+	Source  []byte    `json:"source"`
+	Author  string    `json:"author,omitempty"`
+	Saved   time.Time `json:"saved"`
+}
+
 // A SessionFilter narrows a listing of sessions; empty fields match all.
 type SessionFilter struct {
 	Trainee  string
@@ -126,6 +134,12 @@ type Store interface {
 	ScenarioVersions(ctx context.Context, id string) ([]ScenarioVersion, error)
 	// LatestScenarios returns the newest version of every stored scenario.
 	LatestScenarios(ctx context.Context) ([]ScenarioVersion, error)
+
+	// SaveRubric stores a version of the program's rubric; ECONFLICT if
+	// that version exists.
+	SaveRubric(ctx context.Context, v RubricVersion) error
+	// RubricVersions lists the saved versions of the rubric, oldest first.
+	RubricVersions(ctx context.Context) ([]RubricVersion, error)
 }
 
 // Matches reports whether a record passes the filter's fields.

@@ -19,10 +19,6 @@ import (
 	"github.com/repairgym/repairgym/scenarios"
 )
 
-func (s *Server) rubric(c echo.Context) error {
-	return c.JSON(http.StatusOK, s.cfg.Rubric)
-}
-
 func (s *Server) lookupScenario(id string) (string, string, bool) {
 	scn, ok := s.cfg.Catalog.Latest(id)
 	if !ok {
@@ -51,7 +47,7 @@ func (s *Server) grade(c echo.Context) error {
 	if err != nil {
 		return badRequest(err.Error())
 	}
-	res, err := s.grader.Grade(c.Request().Context(), in)
+	res, err := s.scoring().Grader.Grade(c.Request().Context(), in)
 	if err != nil {
 		return err
 	}
@@ -163,7 +159,7 @@ func (s *Server) withScenario(c echo.Context, name string, src []byte, fn func(s
 	case <-ctx.Done():
 		return newError(http.StatusServiceUnavailable, engine.EUNAVAILABLE, "the server is busy checking other scenarios; try again in a moment")
 	}
-	scn, problems := scenarios.Parse(name, src, s.cfg.Rubric.Scale())
+	scn, problems := scenarios.Parse(name, src, s.scoring().Rubric.Scale())
 	return fn(src, scn, problems)
 }
 
@@ -302,6 +298,7 @@ type sessionJSON struct {
 	TraineeID       string           `json:"trainee_id"`
 	ScenarioID      string           `json:"scenario_id"`
 	ScenarioVersion int              `json:"scenario_version"`
+	RubricVersion   int              `json:"rubric_version,omitempty"`
 	Title           string           `json:"title"`
 	ClientName      string           `json:"client_name"`
 	Persona         string           `json:"persona"`
@@ -339,7 +336,7 @@ func scoresVisible(viewer engine.User, rec engine.SessionRecord) bool {
 // transcript.
 func (s *Server) sessionView(viewer engine.User, rec engine.SessionRecord, traineeName string, withTurns bool) sessionJSON {
 	st := rec.State
-	v := sessionJSON{ID: st.ID, Trainee: traineeName, TraineeID: rec.Trainee, ScenarioID: st.ScenarioID, ScenarioVersion: st.ScenarioVersion,
+	v := sessionJSON{ID: st.ID, Trainee: traineeName, TraineeID: rec.Trainee, ScenarioID: st.ScenarioID, ScenarioVersion: st.ScenarioVersion, RubricVersion: st.RubricVersion,
 		Persona: rec.Persona, Mode: st.Mode, Status: st.Status, Outcome: st.Outcome, Started: st.Started, Updated: st.Updated,
 		Summary: st.Summary, Reviews: []engine.Review{}}
 	if scn, ok := s.cfg.Catalog.Version(st.ScenarioID, st.ScenarioVersion); ok {
@@ -508,12 +505,13 @@ func (s *Server) addReview(c echo.Context) error {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
+	rubric := s.rubricOf(rec)
 	for _, id := range ids {
-		if _, ok := s.cfg.Rubric.Criterion(id); !ok {
+		if _, ok := rubric.Criterion(id); !ok {
 			return badRequest(fmt.Sprintf("unknown criterion %q", id))
 		}
-		if sc := req.Scores[id]; sc < s.cfg.Rubric.Min || sc > s.cfg.Rubric.Max {
-			return badRequest(fmt.Sprintf("%s must be %d–%d", id, s.cfg.Rubric.Min, s.cfg.Rubric.Max))
+		if sc := req.Scores[id]; sc < rubric.Min || sc > rubric.Max {
+			return badRequest(fmt.Sprintf("%s must be %d–%d", id, rubric.Min, rubric.Max))
 		}
 	}
 	if utf8.RuneCountInString(req.Comment) > 4000 {

@@ -32,7 +32,7 @@ func (s *Server) lintScenario(c echo.Context) error {
 			}
 			return c.JSON(http.StatusOK, map[string]any{"valid": false, "problems": problemsJSON(problems), "tests": []engine.TestResult{}})
 		}
-		found, results, err := engine.Lint(c.Request().Context(), scn, s.cfg.Rubric.Scale(), s.sessionConfig())
+		found, results, err := engine.Lint(c.Request().Context(), scn, s.scoring().Rubric.Scale(), s.sessionConfig())
 		if err != nil {
 			return fmt.Errorf("lint: %w", err)
 		}
@@ -47,7 +47,8 @@ func (s *Server) lintScenario(c echo.Context) error {
 // sessionConfig is how sessions that are not saved, playtests and
 // scenario tests, grade and speak: the server's grader, the scripted voice.
 func (s *Server) sessionConfig() engine.Config {
-	return engine.Config{Grader: s.cfg.Grader, Rubric: s.cfg.Rubric}
+	sc := s.scoring()
+	return engine.Config{Grader: sc.Grader, Rubric: sc.Rubric}
 }
 
 // scenarioVersion returns the version of a scenario a request names with

@@ -44,7 +44,6 @@ func newTestServer(t *testing.T, mutate ...func(*Config)) *testServer {
 	cfg := Config{
 		Store:      store,
 		Catalog:    scenarios.NewCatalog(set.Scenarios...),
-		Grader:     grading.NewLexicon(grading.DefaultRubric()),
 		BcryptCost: bcrypt.MinCost,
 	}
 	for _, m := range mutate {

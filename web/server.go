@@ -32,8 +32,14 @@ import (
 type Config struct {
 	Store   engine.Store
 	Catalog *scenarios.Catalog
-	Rubric  *grading.Rubric
-	Grader  engine.Grader
+	// Rubric is the rubric the program starts with; versions saved later
+	// by supervisors are read from the store and take over from it.
+	Rubric *grading.Rubric
+	// RubricSource is Rubric's YAML, for the editor; nil when Rubric is
+	// the built-in one.
+	RubricSource []byte
+	// NewGrader makes the grader for a rubric; nil makes the offline one.
+	NewGrader func(*grading.Rubric) engine.Grader
 	// Voices are the persona voices besides the scripted one.
 	Voices map[string]engine.Voice
 	Logger *slog.Logger
@@ -67,14 +73,15 @@ type Config struct {
 
 // Server is the repairgym HTTP server.
 type Server struct {
-	cfg     Config
-	echo    *echo.Echo
-	gym     *engine.Gym
-	grader  engine.Grader
-	log     *slog.Logger
-	metrics *metrics
-	hub     *hub
-	logins  *loginLimiter
+	cfg       Config
+	echo      *echo.Echo
+	gym       *engine.Gym
+	rubrics   *engine.Rubrics
+	rubricSrc rubricSources
+	log       *slog.Logger
+	metrics   *metrics
+	hub       *hub
+	logins    *loginLimiter
 	// dummyHash is compared against when a username is unknown, so that
 	// a failed login takes as long either way and does not reveal which
 	// usernames exist.
@@ -99,11 +106,14 @@ var uiFiles embed.FS
 
 // New returns a server ready to serve; Close stops its background work.
 func New(cfg Config) (*Server, error) {
-	if cfg.Store == nil || cfg.Catalog == nil || cfg.Grader == nil {
-		return nil, errors.New("web: a store, a catalog and a grader are required")
+	if cfg.Store == nil || cfg.Catalog == nil {
+		return nil, errors.New("web: a store and a catalog are required")
 	}
 	if cfg.Rubric == nil {
 		cfg.Rubric = grading.DefaultRubric()
+	}
+	if cfg.NewGrader == nil {
+		cfg.NewGrader = func(r *grading.Rubric) engine.Grader { return grading.NewLexicon(r) }
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -162,12 +172,16 @@ func New(cfg Config) (*Server, error) {
 		ipExtractor = echo.ExtractIPFromXFFHeader(opts...)
 	}
 	s.metrics = newMetrics(cfg.Registry)
-	s.grader = timedGrader{Grader: cfg.Grader, m: s.metrics}
+	s.rubrics = engine.NewRubrics(func(r *grading.Rubric) engine.Grader {
+		return timedGrader{Grader: cfg.NewGrader(r), m: s.metrics}
+	}, cfg.Rubric)
+	if err := s.loadRubrics(context.Background()); err != nil {
+		return nil, err
+	}
 	s.gym = engine.NewGym(engine.GymConfig{
 		Store:   timedStore{Store: cfg.Store, m: s.metrics},
 		Catalog: cfg.Catalog,
-		Grader:  s.grader,
-		Rubric:  cfg.Rubric,
+		Rubrics: s.rubrics,
 		Voices:  cfg.Voices,
 	})
 	s.metrics.watch(s.gym)
@@ -303,17 +317,21 @@ func (s *Server) routes(ipExtractor echo.IPExtractor) *echo.Echo {
 	api := e.Group("/api", noStore)
 	api.POST("/login", s.login)
 	auth := api.Group("", s.authenticate, s.checkCSRF)
+	authors := s.roles(engine.RoleAdmin, engine.RoleSupervisor)
 	auth.POST("/logout", s.logout)
 	auth.GET("/me", s.me)
 	auth.GET("/users", s.listUsers, s.roles(engine.RoleAdmin, engine.RoleSupervisor))
 	auth.POST("/users", s.createUser, s.roles(engine.RoleAdmin))
-	auth.GET("/rubric", s.rubric)
+	auth.GET("/rubric", s.getRubric)
+	auth.GET("/rubric/source", s.rubricSource, authors)
+	auth.GET("/rubric/versions", s.rubricVersions, authors)
+	auth.POST("/rubric/validate", s.validateRubric, authors)
+	auth.PUT("/rubric", s.putRubric, authors)
 	auth.POST("/grade", s.grade)
 	auth.GET("/scenarios", s.listScenarios)
 	auth.GET("/scenarios/:id", s.getScenario)
 	// Checking a scenario stores nothing, so anyone logged in may.
 	auth.POST("/scenarios/validate", s.validateScenario)
-	authors := s.roles(engine.RoleAdmin, engine.RoleSupervisor)
 	auth.PUT("/scenarios/:id", s.putScenario, authors)
 	// Authoring: what the editor needs besides validate and PUT. Tests,
 	// drawings and playtests show the stages and exemplars, which are the

@@ -276,7 +276,7 @@ func TestLoginLimitByForwardedAddress(t *testing.T) {
 			}
 		})
 	}
-	if _, err := New(Config{Store: newTestServer(t).store, Catalog: scenarios.NewCatalog(), Grader: grading.NewLexicon(grading.DefaultRubric()),
+	if _, err := New(Config{Store: newTestServer(t).store, Catalog: scenarios.NewCatalog(),
 		BcryptCost: bcrypt.MinCost, TrustedProxies: []string{"10.0.0.1"}}); err == nil || !strings.Contains(err.Error(), "10.0.0.1") {
 		t.Errorf("a proxy that is not a range: %v", err)
 	}

@@ -558,8 +558,10 @@ func (g gateGrader) Grade(ctx context.Context, in grading.Input) (grading.Result
 func TestShutdownClosesSocketsAfterTheTurn(t *testing.T) {
 	gate := gateGrader{entered: make(chan struct{}, 1), release: make(chan struct{})}
 	ts := newTestServer(t, func(c *Config) {
-		gate.Grader = c.Grader
-		c.Grader = gate
+		c.NewGrader = func(r *grading.Rubric) engine.Grader {
+			gate.Grader = grading.NewLexicon(r)
+			return gate
+		}
 	})
 	tess := ts.user(t, "tess", engine.RoleTrainee, "c1")
 	id := tess.startSession("late-again", engine.Practice)

@@ -168,7 +168,7 @@ func benchOnce(ctx context.Context, self string, n int, cfg benchConfig) (benchR
 	}
 	reg := prometheus.NewRegistry()
 	srv, err := web.New(web.Config{Store: store, Catalog: catalog, Rubric: rubric,
-		Grader: grading.NewLexicon(rubric), Logger: log, BcryptCost: bcrypt.MinCost, Registry: reg})
+		Logger: log, BcryptCost: bcrypt.MinCost, Registry: reg})
 	if err != nil {
 		return row, err
 	}

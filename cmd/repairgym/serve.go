@@ -150,21 +150,23 @@ func serve(ctx context.Context, e env, cfg serveConfig, log *slog.Logger) error 
 	if cfg.openAIKey != "" {
 		log.Warn("OPENAI_API_KEY is set, but this build has no LLM voice or judge: sessions use the scripted persona and the offline grader")
 	}
-	rubric := grading.DefaultRubric()
 	store, err := boltstore.Open(cfg.data)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	catalog, err := buildCatalog(ctx, store, cfg.scenarioDir, rubric, log)
-	if err != nil {
-		return err
-	}
+	// The server reads the rubric versions supervisors saved; scenarios
+	// are checked against the one in force, so the catalog is filled
+	// after, before the server takes requests.
+	catalog := scenarios.NewCatalog()
 	srv, err := web.New(web.Config{
-		Store: store, Catalog: catalog, Rubric: rubric, Grader: grading.NewLexicon(rubric), Logger: log,
+		Store: store, Catalog: catalog, Logger: log,
 		AllowedOrigins: splitList(cfg.allowedOrigins), TrustedProxies: splitList(cfg.trustedProxies), IdleTimeout: cfg.idleTimeout, TokenTTL: cfg.tokenTTL, BcryptCost: cfg.bcryptCost,
 	})
 	if err != nil {
+		return err
+	}
+	if err := fillCatalog(ctx, catalog, store, cfg.scenarioDir, srv.Rubric(), log); err != nil {
 		return err
 	}
 	generated, err := srv.EnsureAdmin(ctx, cfg.adminPassword)
@@ -209,22 +211,30 @@ func serve(ctx context.Context, e env, cfg serveConfig, log *slog.Logger) error 
 // buildCatalog gathers every scenario version the server can run: the
 // built-in library, the extra folder, and versions saved in the store.
 func buildCatalog(ctx context.Context, store engine.Store, dir string, r *grading.Rubric, log *slog.Logger) (*scenarios.Catalog, error) {
-	lib, err := loadLibrary(dir, r)
-	if err != nil {
+	catalog := scenarios.NewCatalog()
+	if err := fillCatalog(ctx, catalog, store, dir, r, log); err != nil {
 		return nil, err
 	}
-	catalog := scenarios.NewCatalog()
+	return catalog, nil
+}
+
+// fillCatalog adds to a catalog what buildCatalog gathers.
+func fillCatalog(ctx context.Context, catalog *scenarios.Catalog, store engine.Store, dir string, r *grading.Rubric, log *slog.Logger) error {
+	lib, err := loadLibrary(dir, r)
+	if err != nil {
+		return err
+	}
 	for _, s := range lib {
 		catalog.Add(s)
 	}
 	latest, err := store.LatestScenarios(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("load saved scenarios: %w", err)
+		return fmt.Errorf("load saved scenarios: %w", err)
 	}
 	for _, l := range latest {
 		versions, err := store.ScenarioVersions(ctx, l.ID)
 		if err != nil {
-			return nil, fmt.Errorf("load saved scenario %s: %w", l.ID, err)
+			return fmt.Errorf("load saved scenario %s: %w", l.ID, err)
 		}
 		for _, v := range versions {
 			s, problems := scenarios.Parse(fmt.Sprintf("%s v%d", v.ID, v.Version), v.Source, r.Scale())
@@ -237,5 +247,5 @@ func buildCatalog(ctx context.Context, store engine.Store, dir string, r *gradin
 			catalog.Add(s)
 		}
 	}
-	return catalog, nil
+	return nil
 }

@@ -31,6 +31,7 @@ var (
 	bucketHeads     = []byte("session_heads")
 	bucketReviews   = []byte("reviews")
 	bucketScenarios = []byte("scenarios")
+	bucketRubrics   = []byte("rubrics")
 )
 
 // Store is an engine.Store in a bbolt file.
@@ -71,7 +72,7 @@ func Open(dir string) (*Store, error) {
 	db.MaxBatchDelay = 2 * time.Millisecond
 	db.AllocSize = 16 << 20
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketUsers, bucketUsernames, bucketTokens, bucketSessions, bucketHeads, bucketReviews, bucketScenarios} {
+		for _, b := range [][]byte{bucketUsers, bucketUsernames, bucketTokens, bucketSessions, bucketHeads, bucketReviews, bucketScenarios, bucketRubrics} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -531,5 +532,34 @@ func (s *Store) LatestScenarios(ctx context.Context) ([]engine.ScenarioVersion, 
 		out = append(out, sv)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, err
+}
+
+func rubricKey(version int) []byte {
+	return []byte(fmt.Sprintf("%010d", version))
+}
+
+func (s *Store) SaveRubric(ctx context.Context, v engine.RubricVersion) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		key := rubricKey(v.Version)
+		if tx.Bucket(bucketRubrics).Get(key) != nil {
+			return engine.Errorf(engine.ECONFLICT, "rubric version %d exists", v.Version)
+		}
+		return put(tx, bucketRubrics, key, v)
+	})
+}
+
+func (s *Store) RubricVersions(ctx context.Context) ([]engine.RubricVersion, error) {
+	var out []engine.RubricVersion
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketRubrics).ForEach(func(_, data []byte) error {
+			var rv engine.RubricVersion
+			if err := json.Unmarshal(data, &rv); err != nil {
+				return err
+			}
+			out = append(out, rv)
+			return nil
+		})
+	})
 	return out, err
 }

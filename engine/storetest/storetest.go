@@ -33,6 +33,7 @@ func Run(t *testing.T, open Opener) {
 		{"SessionFilters", testSessionFilters},
 		{"Reviews", testReviews},
 		{"Scenarios", testScenarios},
+		{"Rubrics", testRubrics},
 		{"SurvivesReopen", testReopen},
 	}
 	for _, tt := range tests {
@@ -359,6 +360,29 @@ func testScenarios(t *testing.T, open Opener) {
 	mustNoError(t, err, "latest")
 	if len(latest) != 2 || latest[0].ID != "another" || latest[1].Version != 2 {
 		t.Errorf("latest = %+v", latest)
+	}
+}
+
+func testRubrics(t *testing.T, open Opener) {
+	s, reopen := open(t)
+	if vs, err := s.RubricVersions(ctx); err != nil || len(vs) != 0 {
+		t.Fatalf("a new store has rubric versions %v, %v", vs, err)
+	}
+	save := func(v int) error {
+		return s.SaveRubric(ctx, engine.RubricVersion{Version: v, Source: []byte(fmt.Sprintf("version: %d\n", v)), Author: "sup", Saved: time.Now()})
+	}
+	// Saved out of order, listed in order; 10 after 9, not after 1.
+	for _, v := range []int{2, 10, 9} {
+		mustNoError(t, save(v), "save")
+	}
+	if err := save(9); code(err) != engine.ECONFLICT {
+		t.Errorf("saving version 9 twice: %v", err)
+	}
+	s = reopen()
+	vs, err := s.RubricVersions(ctx)
+	mustNoError(t, err, "versions")
+	if len(vs) != 3 || vs[0].Version != 2 || vs[1].Version != 9 || vs[2].Version != 10 || string(vs[2].Source) != "version: 10\n" || vs[2].Author != "sup" {
+		t.Errorf("versions = %+v", vs)
 	}
 }
 

@@ -1,0 +1,213 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/repairgym/repairgym/engine"
+	"github.com/repairgym/repairgym/grading"
+	"github.com/repairgym/repairgym/scenarios"
+)
+
+// rubricSources keeps each rubric version's YAML as written, for the
+// editor and for comparing versions.
+type rubricSources struct {
+	mu   sync.RWMutex
+	byV  map[int]engine.RubricVersion
+	base int
+}
+
+func (rs *rubricSources) add(v engine.RubricVersion) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if rs.byV == nil {
+		rs.byV = map[int]engine.RubricVersion{}
+	}
+	rs.byV[v.Version] = v
+}
+
+func (rs *rubricSources) get(version int) (engine.RubricVersion, bool) {
+	rs.mu.RLock()
+	defer rs.mu.RUnlock()
+	v, ok := rs.byV[version]
+	return v, ok
+}
+
+func (rs *rubricSources) list() []engine.RubricVersion {
+	rs.mu.RLock()
+	defer rs.mu.RUnlock()
+	out := make([]engine.RubricVersion, 0, len(rs.byV))
+	for _, v := range rs.byV {
+		out = append(out, v)
+	}
+	return out
+}
+
+// loadRubrics reads the rubric versions supervisors have saved. A version
+// that no longer parses is skipped with a warning: the program goes on
+// with the versions before it.
+func (s *Server) loadRubrics(ctx context.Context) error {
+	base := s.cfg.RubricSource
+	if base == nil {
+		base = grading.DefaultRubricSource()
+	}
+	s.rubricSrc.add(engine.RubricVersion{Version: s.cfg.Rubric.Version, Source: base})
+	saved, err := s.cfg.Store.RubricVersions(ctx)
+	if err != nil {
+		return fmt.Errorf("web: load rubrics: %w", err)
+	}
+	for _, v := range saved {
+		r, err := grading.ParseRubric(v.Source)
+		if err != nil {
+			s.log.Warn("saved rubric version does not parse", "version", v.Version, "err", err)
+			continue
+		}
+		s.rubrics.Add(r)
+		s.rubricSrc.add(v)
+	}
+	return nil
+}
+
+// scoring returns the rubric in force and its grader.
+func (s *Server) scoring() engine.Scoring { return s.rubrics.Current() }
+
+// Rubric returns the rubric in force, against which scenarios are checked.
+func (s *Server) Rubric() *grading.Rubric { return s.scoring().Rubric }
+
+// rubricOf returns the rubric a session is scored on.
+func (s *Server) rubricOf(rec engine.SessionRecord) *grading.Rubric {
+	if sc, ok := s.rubrics.Version(rec.State.RubricVersion); ok {
+		return sc.Rubric
+	}
+	return s.scoring().Rubric
+}
+
+// getRubric serves the rubric in force, or with ?version= an earlier one.
+func (s *Server) getRubric(c echo.Context) error {
+	sc := s.scoring()
+	if v := c.QueryParam("version"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return badRequest("version must be a whole number")
+		}
+		var ok bool
+		if sc, ok = s.rubrics.Version(n); !ok {
+			return notFound("rubric version")
+		}
+	}
+	return c.JSON(http.StatusOK, sc.Rubric)
+}
+
+func (s *Server) rubricSource(c echo.Context) error {
+	version := s.scoring().Rubric.Version
+	if v := c.QueryParam("version"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return badRequest("version must be a whole number")
+		}
+		version = n
+	}
+	rv, ok := s.rubricSrc.get(version)
+	if !ok {
+		return notFound("rubric version")
+	}
+	return c.Blob(http.StatusOK, "application/yaml; charset=utf-8", rv.Source)
+}
+
+func (s *Server) rubricVersions(c echo.Context) error {
+	names := map[string]string{}
+	list := s.rubricSrc.list()
+	out := make([]versionJSON, 0, len(list))
+	for _, rv := range list {
+		v := versionJSON{Version: rv.Version, Origin: "library"}
+		if rv.Author != "" {
+			v.Origin = "saved"
+			v.Author = s.traineeName(c, rv.Author, names)
+			saved := rv.Saved
+			v.Saved = &saved
+		}
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	return c.JSON(http.StatusOK, out)
+}
+
+// readRubric reads a YAML body of at most a rubric's size and checks it.
+func readRubric(c echo.Context) ([]byte, *grading.Rubric, []problemJSON, error) {
+	src, err := io.ReadAll(io.LimitReader(c.Request().Body, maxRubricSize+1))
+	if err != nil {
+		return nil, nil, nil, badRequest("could not read the rubric")
+	}
+	if len(src) > maxRubricSize {
+		return nil, nil, []problemJSON{{Line: 1, Col: 1, Message: "the rubric is too large"}}, nil
+	}
+	r, err := grading.ParseRubric(src)
+	if err != nil {
+		return src, nil, []problemJSON{{Line: 1, Col: 1, Message: err.Error()}}, nil
+	}
+	return src, r, nil, nil
+}
+
+const maxRubricSize = 64 << 10
+
+func rubricProblemsJSON(ps []problemJSON) []problemJSON { return ps }
+
+func (s *Server) validateRubric(c echo.Context) error {
+	_, r, problems, err := readRubric(c)
+	if err != nil {
+		return err
+	}
+	if len(problems) == 0 {
+		problems = s.rubricBreaks(r)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"valid": len(problems) == 0, "problems": rubricProblemsJSON(problems)})
+}
+
+// rubricBreaks finds the scenarios a rubric would break: transitions on
+// criteria it no longer has, or on scores outside its levels. Each is a
+// problem at the top of the rubric, naming the scenario.
+func (s *Server) rubricBreaks(r *grading.Rubric) []problemJSON {
+	var out []problemJSON
+	for _, scn := range s.cfg.Catalog.List() {
+		if _, problems := scenarios.Parse(scn.ID, scn.Source, r.Scale()); len(problems) > 0 {
+			out = append(out, problemJSON{Line: 1, Col: 1,
+				Message: fmt.Sprintf("scenario %q would no longer work with this rubric: %s (line %d)", scn.ID, problems[0].Message, problems[0].Line)})
+		}
+	}
+	return out
+}
+
+func (s *Server) putRubric(c echo.Context) error {
+	src, r, problems, err := readRubric(c)
+	if err != nil {
+		return err
+	}
+	if len(problems) == 0 {
+		problems = s.rubricBreaks(r)
+	}
+	if len(problems) > 0 {
+		return c.JSON(http.StatusUnprocessableEntity, map[string]any{
+			"error":    map[string]string{"code": engine.EINVALID, "message": "the rubric has problems"},
+			"problems": rubricProblemsJSON(problems),
+		})
+	}
+	if cur := s.scoring().Rubric; r.Version <= cur.Version {
+		return newError(http.StatusConflict, engine.ECONFLICT, fmt.Sprintf("version %d exists; raise the version above %d", r.Version, cur.Version))
+	}
+	rv := engine.RubricVersion{Version: r.Version, Source: src, Author: currentUser(c).ID, Saved: time.Now().UTC()}
+	if err := s.cfg.Store.SaveRubric(c.Request().Context(), rv); err != nil {
+		return err
+	}
+	s.rubrics.Add(r)
+	s.rubricSrc.add(rv)
+	s.log.Info("rubric saved", "request_id", requestID(c), "version", r.Version, "by", currentUser(c).ID)
+	return c.JSON(http.StatusOK, map[string]any{"id": r.ID, "version": r.Version})
+}
