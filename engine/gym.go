@@ -72,6 +72,13 @@ func NewGym(cfg GymConfig) *Gym {
 	return g
 }
 
+// Sees reports whether a user may see and practise a scenario version:
+// one shared with the program, one kept to their cohort, or any if they
+// are an admin.
+func (u User) Sees(s *scenarios.Scenario) bool {
+	return s.Cohort == "" || u.Role == RoleAdmin || s.Cohort == u.Cohort
+}
+
 // NewID returns a random identifier for a session, user or review.
 func NewID() string {
 	var b [12]byte
@@ -91,13 +98,13 @@ func (g *Gym) config(persona string, sc Scoring) Config {
 	return Config{Voice: g.voices[persona], Grader: sc.Grader, Rubric: sc.Rubric, Now: g.now}
 }
 
-// Start begins a session of the latest version of a scenario for a
-// trainee, speaks the opening line and saves it.
+// Start begins a session of the latest version of a scenario the trainee
+// may see, speaks the opening line and saves it.
 //
 // Errors: ENOTFOUND for an unknown scenario; EINVALID for an unknown mode
 // or persona.
 func (g *Gym) Start(ctx context.Context, trainee User, scenarioID, persona, mode string) (SessionRecord, error) {
-	scn, ok := g.catalog.Latest(scenarioID)
+	scn, ok := g.catalog.LatestFor(scenarioID, trainee.Sees)
 	if !ok {
 		return SessionRecord{}, Errorf(ENOTFOUND, "scenario %q not found", scenarioID)
 	}

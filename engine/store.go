@@ -61,11 +61,14 @@ type Review struct {
 
 // A ScenarioVersion is one saved version of a scenario's YAML.
 type ScenarioVersion struct {
-	ID      string    `json:"id"`
-	Version int       `json:"version"`
-	Source  []byte    `json:"source"`
-	Author  string    `json:"author,omitempty"`
-	Saved   time.Time `json:"saved"`
+	ID      string `json:"id"`
+	Version int    `json:"version"`
+	// Cohort keeps the version to one cohort; empty shares it with the
+	// whole program.
+	Cohort string    `json:"cohort,omitempty"`
+	Source []byte    `json:"source"`
+	Author string    `json:"author,omitempty"`
+	Saved  time.Time `json:"saved"`
 }
 
 // A RubricVersion is one saved version of the program's rubric's YAML.

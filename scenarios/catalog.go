@@ -35,11 +35,18 @@ func (c *Catalog) Add(s *Scenario) {
 
 // Latest returns the highest version of a scenario.
 func (c *Catalog) Latest(id string) (*Scenario, bool) {
+	return c.LatestFor(id, nil)
+}
+
+// LatestFor returns the highest version of a scenario that see accepts; a
+// nil see accepts every version. A version kept to one cohort is the
+// latest only for those who may see it: others have the one before.
+func (c *Catalog) LatestFor(id string, see func(*Scenario) bool) (*Scenario, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	var best *Scenario
 	for _, s := range c.versions[id] {
-		if best == nil || s.Version > best.Version {
+		if (best == nil || s.Version > best.Version) && (see == nil || see(s)) {
 			best = s
 		}
 	}
@@ -68,6 +75,12 @@ func (c *Catalog) Versions(id string) []*Scenario {
 
 // List returns the latest version of every scenario, by id.
 func (c *Catalog) List() []*Scenario {
+	return c.ListFor(nil)
+}
+
+// ListFor returns, by id, the latest version of every scenario that see
+// accepts (see LatestFor).
+func (c *Catalog) ListFor(see func(*Scenario) bool) []*Scenario {
 	c.mu.RLock()
 	ids := make([]string, 0, len(c.versions))
 	for id := range c.versions {
@@ -77,7 +90,7 @@ func (c *Catalog) List() []*Scenario {
 	sort.Strings(ids)
 	out := make([]*Scenario, 0, len(ids))
 	for _, id := range ids {
-		if s, ok := c.Latest(id); ok {
+		if s, ok := c.LatestFor(id, see); ok {
 			out = append(out, s)
 		}
 	}

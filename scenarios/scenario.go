@@ -45,6 +45,11 @@ type Scenario struct {
 	// Tests are the scenario's own regression tests, run by lint.
 	Tests []Test `json:"tests,omitempty"`
 
+	// Cohort, when set, keeps the scenario to one cohort's trainees and
+	// supervisors; otherwise the whole program has it. It is where the
+	// version was saved to, not part of the file.
+	Cohort string `json:"cohort,omitempty"`
+
 	// File is where the scenario was read from, for messages.
 	File string `json:"-"`
 	// Source is the YAML as written.

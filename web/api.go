@@ -19,8 +19,8 @@ import (
 	"github.com/repairgym/repairgym/scenarios"
 )
 
-func (s *Server) lookupScenario(id string) (string, string, bool) {
-	scn, ok := s.cfg.Catalog.Latest(id)
+func (s *Server) lookupScenario(viewer engine.User, id string) (string, string, bool) {
+	scn, ok := s.cfg.Catalog.LatestFor(id, viewer.Sees)
 	if !ok {
 		return "", "", false
 	}
@@ -43,7 +43,7 @@ func (s *Server) grade(c echo.Context) error {
 			return newError(http.StatusForbidden, engine.ENOTALLOWED, "grading is closed while you have an assessment in progress; finish or end it first")
 		}
 	}
-	in, err := req.Input(s.lookupScenario)
+	in, err := req.Input(func(id string) (string, string, bool) { return s.lookupScenario(currentUser(c), id) })
 	if err != nil {
 		return badRequest(err.Error())
 	}
@@ -93,17 +93,19 @@ type scenarioSummary struct {
 	Difficulty  string `json:"difficulty"`
 	Summary     string `json:"summary"`
 	Version     int    `json:"version"`
+	// Cohort is set when the scenario is kept to one cohort.
+	Cohort string `json:"cohort,omitempty"`
 }
 
 func (s *Server) listScenarios(c echo.Context) error {
 	rt, diff := c.QueryParam("rupture_type"), c.QueryParam("difficulty")
 	out := []scenarioSummary{}
-	for _, scn := range s.cfg.Catalog.List() {
+	for _, scn := range s.cfg.Catalog.ListFor(currentUser(c).Sees) {
 		if (rt != "" && scn.Rupture.Type != rt) || (diff != "" && scn.Difficulty != diff) {
 			continue
 		}
 		out = append(out, scenarioSummary{ID: scn.ID, Title: scn.Title, RuptureType: scn.Rupture.Type, Marker: scn.Rupture.Marker,
-			Difficulty: scn.Difficulty, Summary: scn.Summary, Version: scn.Version})
+			Difficulty: scn.Difficulty, Summary: scn.Summary, Version: scn.Version, Cohort: scn.Cohort})
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -122,7 +124,7 @@ type scenarioBrief struct {
 }
 
 func (s *Server) getScenario(c echo.Context) error {
-	scn, ok := s.cfg.Catalog.Latest(c.Param("id"))
+	scn, ok := s.cfg.Catalog.LatestFor(c.Param("id"), currentUser(c).Sees)
 	if !ok {
 		return notFound("scenario")
 	}
@@ -192,8 +194,22 @@ func invalidScenario(c echo.Context, problems []scenarios.Problem) error {
 	})
 }
 
+// putScenario saves a new version, shared with the whole program or, with
+// ?share=cohort, kept to the saver's cohort.
 func (s *Server) putScenario(c echo.Context) error {
 	id := c.Param("id")
+	me := currentUser(c)
+	cohort := ""
+	switch c.QueryParam("share") {
+	case "", "program":
+	case "cohort":
+		if me.Cohort == "" {
+			return badRequest("you have no cohort to keep the scenario to; share it with the program")
+		}
+		cohort = me.Cohort
+	default:
+		return badRequest(`share must be "program" or "cohort"`)
+	}
 	return s.withScenarioBody(c, id+".yaml", func(src []byte, scn *scenarios.Scenario, problems []scenarios.Problem) error {
 		if len(problems) > 0 {
 			return invalidScenario(c, problems)
@@ -205,13 +221,14 @@ func (s *Server) putScenario(c echo.Context) error {
 			return newError(http.StatusConflict, engine.ECONFLICT, fmt.Sprintf("version %d exists; raise the version above %d", scn.Version, cur.Version))
 		}
 		err := s.cfg.Store.SaveScenario(c.Request().Context(), engine.ScenarioVersion{
-			ID: id, Version: scn.Version, Source: src, Author: currentUser(c).ID, Saved: time.Now().UTC()})
+			ID: id, Version: scn.Version, Cohort: cohort, Source: src, Author: me.ID, Saved: time.Now().UTC()})
 		if err != nil {
 			return err
 		}
+		scn.Cohort = cohort
 		s.cfg.Catalog.Add(scn)
-		s.log.Info("scenario saved", "request_id", requestID(c), "scenario", id, "version", scn.Version, "by", currentUser(c).ID)
-		return c.JSON(http.StatusOK, map[string]any{"id": id, "version": scn.Version})
+		s.log.Info("scenario saved", "request_id", requestID(c), "scenario", id, "version", scn.Version, "cohort", cohort, "by", me.ID)
+		return c.JSON(http.StatusOK, map[string]any{"id": id, "version": scn.Version, "cohort": cohort})
 	})
 }
 

@@ -60,12 +60,12 @@ func (s *Server) scenarioVersion(c echo.Context) (*scenarios.Scenario, error) {
 		if err != nil {
 			return nil, badRequest("version must be a whole number")
 		}
-		if scn, ok := s.cfg.Catalog.Version(id, n); ok {
+		if scn, ok := s.cfg.Catalog.Version(id, n); ok && currentUser(c).Sees(scn) {
 			return scn, nil
 		}
 		return nil, notFound("scenario version")
 	}
-	if scn, ok := s.cfg.Catalog.Latest(id); ok {
+	if scn, ok := s.cfg.Catalog.LatestFor(id, currentUser(c).Sees); ok {
 		return scn, nil
 	}
 	return nil, notFound("scenario")
@@ -115,6 +115,7 @@ func (s *Server) scenarioSource(c echo.Context) error {
 
 type versionJSON struct {
 	Version int        `json:"version"`
+	Cohort  string     `json:"cohort,omitempty"`
 	Author  string     `json:"author,omitempty"`
 	Saved   *time.Time `json:"saved,omitempty"`
 	// Origin is "saved" for a version saved on this server, "library" for
@@ -126,7 +127,12 @@ type versionJSON struct {
 // saved each.
 func (s *Server) scenarioVersions(c echo.Context) error {
 	id := c.Param("id")
-	versions := s.cfg.Catalog.Versions(id)
+	var versions []*scenarios.Scenario
+	for _, scn := range s.cfg.Catalog.Versions(id) {
+		if currentUser(c).Sees(scn) {
+			versions = append(versions, scn)
+		}
+	}
 	if len(versions) == 0 {
 		return notFound("scenario")
 	}
@@ -141,7 +147,7 @@ func (s *Server) scenarioVersions(c echo.Context) error {
 	names := map[string]string{}
 	out := make([]versionJSON, 0, len(versions))
 	for _, scn := range versions {
-		v := versionJSON{Version: scn.Version, Origin: "library"}
+		v := versionJSON{Version: scn.Version, Origin: "library", Cohort: scn.Cohort}
 		if sv, ok := byVersion[scn.Version]; ok {
 			v.Origin = "saved"
 			v.Author = s.traineeName(c, sv.Author, names)

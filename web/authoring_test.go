@@ -286,3 +286,75 @@ func TestPlaytest(t *testing.T) {
 		t.Errorf("an empty response: %d %v", st, bad)
 	}
 }
+
+// A supervisor may keep a scenario, or a version of one, to their cohort:
+// others go on seeing the program's version, or nothing.
+func TestScenarioSharing(t *testing.T) {
+	ts := newTestServer(t)
+	sam := ts.user(t, "sam", "supervisor", "c1")
+	sue := ts.user(t, "sue", "supervisor", "c2")
+	tess := ts.user(t, "tess", "trainee", "c1")
+	tom := ts.user(t, "tom", "trainee", "c2")
+	admin := ts.user(t, "ada", "admin", "")
+
+	v1 := librarySource(t, "late-again")
+	v2 := strings.Replace(v1, "version: 1", "version: 2", 1)
+	own := strings.Replace(v1, "id: late-again", "id: own-one", 1)
+	for path, body := range map[string]string{"/api/scenarios/late-again?share=cohort": v2, "/api/scenarios/own-one?share=cohort": own} {
+		if st, out := ts.sendYAML(t, sam.token, http.MethodPut, path, body); st != http.StatusOK || out["cohort"] != "c1" {
+			t.Fatalf("PUT %s: %d %v", path, st, out)
+		}
+	}
+	if st, _ := ts.sendYAML(t, admin.token, http.MethodPut, "/api/scenarios/own-one?share=cohort", strings.Replace(own, "version: 1", "version: 2", 1)); st != http.StatusBadRequest {
+		t.Errorf("an admin without a cohort keeping a scenario to it: %d", st)
+	}
+	if st, _ := ts.sendYAML(t, sam.token, http.MethodPut, "/api/scenarios/own-one?share=friends", own); st != http.StatusBadRequest {
+		t.Errorf("an unknown share: %d", st)
+	}
+
+	versions := func(c *client) map[string]int {
+		var list []scenarioSummary
+		c.do(http.MethodGet, "/api/scenarios", nil, &list)
+		out := map[string]int{}
+		for _, s := range list {
+			out[s.ID] = s.Version
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		who        *client
+		late, ownV int // 0: not listed
+	}{
+		{tess, 2, 1}, {sam, 2, 1}, {tom, 1, 0}, {sue, 1, 0}, {admin, 2, 1},
+	} {
+		got := versions(tt.who)
+		if got["late-again"] != tt.late || got["own-one"] != tt.ownV {
+			t.Errorf("%s sees late-again v%d and own-one v%d, want v%d and v%d", tt.who.user.Username, got["late-again"], got["own-one"], tt.late, tt.ownV)
+		}
+	}
+	if st := tom.do(http.MethodGet, "/api/scenarios/own-one", nil, nil); st != http.StatusNotFound {
+		t.Errorf("another cohort's scenario: %d, want 404", st)
+	}
+	if st := tom.do(http.MethodPost, "/api/sessions", map[string]string{"scenario_id": "own-one"}, nil); st != http.StatusNotFound {
+		t.Errorf("practising another cohort's scenario: %d, want 404", st)
+	}
+	if st, _, _ := ts.getRaw(t, sue.token, "/api/scenarios/own-one/source"); st != http.StatusNotFound {
+		t.Errorf("another cohort's source: %d, want 404", st)
+	}
+	if st, _, _ := ts.getRaw(t, sue.token, "/api/scenarios/late-again/source?version=2"); st != http.StatusNotFound {
+		t.Errorf("another cohort's version: %d, want 404", st)
+	}
+	var vs []map[string]any
+	sue.do(http.MethodGet, "/api/scenarios/late-again/versions", nil, &vs)
+	if len(vs) != 1 {
+		t.Errorf("sue sees versions %v, want version 1 only", vs)
+	}
+	for who, want := range map[*client]int{tess: 2, tom: 1} {
+		id := who.startSession("late-again", "practice")
+		var view sessionJSON
+		who.do(http.MethodGet, "/api/sessions/"+id, nil, &view)
+		if view.ScenarioVersion != want {
+			t.Errorf("%s practises version %d, want %d", who.user.Username, view.ScenarioVersion, want)
+		}
+	}
+}

@@ -244,6 +244,7 @@ func fillCatalog(ctx context.Context, catalog *scenarios.Catalog, store engine.S
 				log.Warn("saved scenario version does not validate", "scenario", v.ID, "version", v.Version, "problem", problems[0].String())
 				continue
 			}
+			s.Cohort = v.Cohort
 			catalog.Add(s)
 		}
 	}
