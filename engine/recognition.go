@@ -54,15 +54,40 @@ func (s *Session) Next(ctx context.Context, n int, deltas func(string)) (Step, e
 }
 
 // walk picks where a recognition session goes from a stage: one of the
-// places its transitions lead, each as likely as the others.
+// places its transitions lead. After a rupture line, places whose lines
+// are ordinary are as likely as all the others together, so that a
+// transcript holds ordinary lines to tell the ruptures from, as sessions
+// do when a trainee repairs.
 func (s *Session) walk(st *scenarios.Stage, n int) string {
-	var targets []string
+	var targets, ordinary []string
 	seen := map[string]bool{}
 	for _, t := range st.Transitions {
-		if !seen[t.To] {
-			seen[t.To] = true
-			targets = append(targets, t.To)
+		if seen[t.To] {
+			continue
+		}
+		seen[t.To] = true
+		targets = append(targets, t.To)
+		if m := s.targetMarker(t.To); m != nil && !m.IsRupture() {
+			ordinary = append(ordinary, t.To)
 		}
 	}
-	return targets[scenarios.Variant(targets, s.st.Seed, "walk:"+st.ID, n, -1)]
+	choices := targets
+	if st.Marker.IsRupture() && len(ordinary) > 0 && len(ordinary) < len(targets) {
+		for range len(targets) - len(ordinary) {
+			choices = append(choices, ordinary...)
+		}
+	}
+	return choices[scenarios.Variant(choices, s.st.Seed, "walk:"+st.ID, n, -1)]
+}
+
+// targetMarker returns the annotation of the lines a transition target
+// speaks: a stage's or an ending's.
+func (s *Session) targetMarker(to string) *scenarios.Marker {
+	if scenarios.IsEnding(to) {
+		if e := s.scn.Endings[to]; e != nil {
+			return e.Marker
+		}
+		return nil
+	}
+	return s.scn.Stage(to).Marker
 }

@@ -295,6 +295,21 @@ func TestPlayCommands(t *testing.T) {
 	}
 }
 
+func TestPlayFlagsAndRecognition(t *testing.T) {
+	// The opening line of late-again is a complaint about the therapist.
+	code, stdout, _ := runCmd(t, "/flag c complaint-about-therapist\n/flag x\n/quit\n", "play", "late-again", "--seed", "2")
+	if code != exitOK || !strings.Contains(stdout, "Yes: a confrontation rupture (complaint-about-therapist).") ||
+		!strings.Contains(stdout, "say w for a withdrawal or c for a confrontation") {
+		t.Errorf("flags in practice: exit %d:\n%s", code, stdout)
+	}
+	// Letting every line pass misses every rupture; each gets a verdict.
+	code, stdout, _ = runCmd(t, strings.Repeat("n\n", 12), "play", "late-again", "--seed", "2", "--mode", "recognition")
+	if code != exitOK || !strings.Contains(stdout, "Session ended: every line judged") || !strings.Contains(stdout, "Ruptures noticed: 0 of") ||
+		!strings.Contains(stdout, "Missed: this line was a confrontation rupture (complaint-about-therapist).") {
+		t.Errorf("recognition: exit %d:\n%s", code, stdout)
+	}
+}
+
 func TestPlayAssessmentShowsFeedbackAtTheEnd(t *testing.T) {
 	s, _ := scenarios.LoadFS(scenarios.Library(), ".", grading.DefaultRubric().Scale())
 	lines := scriptFor(t, s.Get("too-quick-yes"), 8, engine.Repaired)

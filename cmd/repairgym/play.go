@@ -23,11 +23,17 @@ response to each client line and press Enter. In practice mode you get
 feedback after every response; in assessment mode, at the end.
 
 While playing:
+  /flag w|c [marker]  mark the client's last line as a withdrawal or a
+           confrontation rupture, naming the marker if you like
   /retry   take back your last response and answer that line again (practice)
   /pause   the terminal keeps nothing, so this ends the session, as /quit
   /quit    leave the session (it counts as left before the end)
-  /help    show these commands`)
-	mode := fs.String("mode", engine.Practice, "practice or assessment")
+  /help    show these commands
+
+In recognition mode there is nothing to answer: for each client line, say
+whether it shows a rupture — w (withdrawal), c (confrontation), optionally
+followed by the marker — or n (not a rupture).`)
+	mode := fs.String("mode", engine.Practice, "practice, assessment or recognition")
 	seed := fs.Int64("seed", 0, "pick the client's wording from this `number` (0: random); the same seed replays the same wording")
 	file := fs.String("file", "", "play the scenario in `FILE` instead of one from the library (a draft, say)")
 	scenarioDir := fs.String("scenarios", "", "also look up scenario ids in `DIR`")
@@ -121,6 +127,9 @@ func (p *player) play(ctx context.Context, seed int64) int {
 
 	open, _ := p.sess.Start(ctx, nil)
 	p.client(open)
+	if p.sess.State().Mode == engine.Recognition {
+		return p.recognise(ctx)
+	}
 	for p.sess.Pending() != 0 {
 		fmt.Fprint(w, "> ")
 		if !p.in.Scan() {
@@ -142,6 +151,10 @@ func (p *player) play(ctx context.Context, seed int64) int {
 			p.retry()
 			continue
 		}
+		if rest, ok := strings.CutPrefix(line, "/flag"); ok {
+			p.flag(p.sess.Pending(), rest, p.sess.State().Mode == engine.Practice)
+			continue
+		}
 		step, err := p.sess.Respond(ctx, p.sess.Pending(), line, nil)
 		if err != nil {
 			fmt.Fprintf(w, "  (%s)\n", engine.ErrorMessage(err))
@@ -157,6 +170,90 @@ func (p *player) play(ctx context.Context, seed int64) int {
 	}
 	p.end()
 	return exitOK
+}
+
+// recognise runs a recognition session: each line is judged, then the
+// next follows.
+func (p *player) recognise(ctx context.Context) int {
+	w := p.e.stdout
+	for p.sess.Pending() != 0 {
+		fmt.Fprint(w, "Rupture? w (withdrawal), c (confrontation), n (no) > ")
+		if !p.in.Scan() {
+			fmt.Fprintln(w)
+			p.sess.Abandon()
+			break
+		}
+		line := strings.TrimSpace(p.in.Text())
+		n := p.sess.Pending()
+		switch {
+		case line == "":
+			continue
+		case line == "/quit" || line == "/end" || line == "/pause":
+			p.sess.Abandon()
+			continue
+		case line == "n" || line == "no":
+			p.verdict(n, nil)
+		default:
+			if !p.flag(n, line, true) {
+				continue
+			}
+		}
+		step, err := p.sess.Next(ctx, n, nil)
+		if err != nil {
+			fmt.Fprintf(w, "  (%s)\n", engine.ErrorMessage(err))
+			return exitProblems
+		}
+		if step.Summary == nil {
+			p.client(step.Client)
+		}
+	}
+	p.end()
+	return exitOK
+}
+
+// flag reads "w|c [marker]" and flags line n; it reports whether the
+// input made sense.
+func (p *player) flag(n int, args string, tell bool) bool {
+	fields := strings.Fields(args)
+	kinds := map[string]string{"w": scenarios.Withdrawal, "c": scenarios.Confrontation,
+		scenarios.Withdrawal: scenarios.Withdrawal, scenarios.Confrontation: scenarios.Confrontation}
+	if len(fields) == 0 || kinds[fields[0]] == "" {
+		fmt.Fprintln(p.e.stdout, "  (say w for a withdrawal or c for a confrontation, then the marker if you like)")
+		return false
+	}
+	f, err := p.sess.Flag(n, kinds[fields[0]], strings.Join(fields[1:], " "))
+	if err != nil {
+		fmt.Fprintf(p.e.stdout, "  (%s)\n", engine.ErrorMessage(err))
+		return false
+	}
+	if tell {
+		p.verdict(n, &f)
+	} else {
+		fmt.Fprintln(p.e.stdout, "  Marked; you will see how you did at the end.")
+	}
+	return true
+}
+
+// verdict says what line n was, after the trainee flagged it (f) or let
+// it pass (nil).
+func (p *player) verdict(n int, f *engine.Flag) {
+	m := engine.LineMarker(p.sess.Scenario(), p.sess.State().Turns[n-1])
+	var text string
+	switch {
+	case m == nil:
+		text = "This line is not annotated, so it is not scored."
+	case !m.IsRupture() && f == nil:
+		text = "Right: an ordinary line."
+	case !m.IsRupture():
+		text = "Not a rupture: this line was an ordinary one."
+	case f == nil:
+		text = fmt.Sprintf("Missed: this line was a %s rupture (%s).", m.Type, m.Subtype)
+	case f.Correct:
+		text = fmt.Sprintf("Yes: a %s rupture (%s).", m.Type, m.Subtype)
+	default:
+		text = fmt.Sprintf("A rupture, yes, but a %s (%s).", m.Type, m.Subtype)
+	}
+	fmt.Fprintf(p.e.stdout, "  %s\n\n", text)
 }
 
 func (p *player) client(t engine.Turn) {
@@ -219,8 +316,17 @@ func (p *player) end() {
 			p.feedback(fb)
 		}
 	}
+	if r := sum.Recognition; r.Ruptures+r.Ordinary > 0 {
+		fmt.Fprintf(w, "Ruptures noticed: %d of %d (%d of the right kind).", r.Hits, r.Ruptures, r.TypeRight)
+		if r.Ordinary > 0 {
+			fmt.Fprintf(w, " Ordinary lines taken for ruptures: %d of %d.", r.FalseAlarms, r.Ordinary)
+		}
+		fmt.Fprintln(w)
+	}
 	if sum.Responses == 0 {
-		fmt.Fprintln(w, "No responses were given.")
+		if st.Mode != engine.Recognition {
+			fmt.Fprintln(w, "No responses were given.")
+		}
 		return
 	}
 	fmt.Fprintf(w, "%d %s, %d %s taken back. Average score %.0f/100.\n", sum.Responses, plural(sum.Responses, "response"), sum.Retries, plural(sum.Retries, "answer"), sum.Overall)
@@ -250,6 +356,8 @@ func outcomeText(o string) string {
 		return "unrepaired — the rupture is still open"
 	case engine.Abandoned:
 		return "left before the end"
+	case engine.Completed:
+		return "every line judged"
 	}
 	return o
 }
