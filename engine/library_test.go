@@ -2,6 +2,8 @@ package engine_test
 
 import (
 	"context"
+	"os"
+	"regexp"
 	"testing"
 
 	"github.com/repairgym/repairgym/engine"
@@ -29,6 +31,31 @@ func TestLibraryLintsCleanAndPassesItsTests(t *testing.T) {
 				t.Errorf("%d tests; a library scenario has at least 3 (repair, no repair, withdrawal)", len(results))
 			}
 		})
+	}
+}
+
+// The annotated example in the format's documentation is what authors
+// copy: it must lint clean and pass its tests too.
+func TestReadmeExampleLintsClean(t *testing.T) {
+	doc, err := os.ReadFile("../scenarios/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)## An annotated example\n\n```yaml\n(.*?)```").FindSubmatch(doc)
+	if m == nil {
+		t.Fatal("scenarios/README.md has no annotated example")
+	}
+	r := grading.DefaultRubric()
+	s, problems := scenarios.Parse("README.md", m[1], r.Scale())
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	found, _, err := engine.Lint(context.Background(), s, r.Scale(), engine.Config{Grader: grading.NewLexicon(r), Rubric: r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range found {
+		t.Error(p)
 	}
 }
 
