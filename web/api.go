@@ -336,11 +336,14 @@ type sessionJSON struct {
 // flagJSON is a rupture the trainee marked; whether it was right is
 // left out where scores are hidden.
 type flagJSON struct {
-	Turn        int       `json:"turn"`
-	RuptureType string    `json:"rupture_type"`
-	Marker      string    `json:"marker,omitempty"`
-	Correct     *bool     `json:"correct,omitempty"`
-	At          time.Time `json:"at"`
+	Turn        int    `json:"turn"`
+	RuptureType string `json:"rupture_type"`
+	Marker      string `json:"marker,omitempty"`
+	Correct     *bool  `json:"correct,omitempty"`
+	// Hit and Expected say whether the line was a rupture, and which.
+	Hit      *bool             `json:"hit,omitempty"`
+	Expected *scenarios.Marker `json:"expected,omitempty"`
+	At       time.Time         `json:"at"`
 }
 
 // scoresVisible reports whether a viewer may see a session's scores: in
@@ -365,7 +368,7 @@ func (s *Server) sessionView(viewer engine.User, rec engine.SessionRecord, train
 	for _, f := range st.Flags {
 		fj := flagJSON{Turn: f.Turn, RuptureType: f.RuptureType, Marker: f.Marker, At: f.At}
 		if show {
-			fj.Correct = &f.Correct
+			fj.Correct, fj.Hit, fj.Expected = &f.Correct, &f.Hit, f.Expected
 		}
 		v.Flags = append(v.Flags, fj)
 	}

@@ -175,8 +175,8 @@ func TestAssessmentHoldsFeedbackUntilTheEnd(t *testing.T) {
 	if got.Turns[1].Scores != nil || got.Turns[1].Overall != nil {
 		t.Error("the trainee sees scores before the end of an assessment")
 	}
-	if len(got.Flags) != 1 || got.Flags[0].Correct != nil {
-		t.Errorf("flags before the end = %+v; want one, without correct", got.Flags)
+	if len(got.Flags) != 1 || got.Flags[0].Correct != nil || got.Flags[0].Hit != nil || got.Flags[0].Expected != nil {
+		t.Errorf("flags before the end = %+v; want one, without correct, hit or expected", got.Flags)
 	}
 	// Neither a supervisor's rating nor a draft graded on the side gives
 	// the score away before the end.
