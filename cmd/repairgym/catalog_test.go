@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -53,5 +55,47 @@ func TestCatalogHoldsSavedVersions(t *testing.T) {
 	other := engine.User{Role: engine.RoleTrainee, Cohort: "c2"}
 	if s, _ := catalog.LatestFor("late-again", other.Sees); s.Version != 1 {
 		t.Errorf("another cohort's latest is version %d", s.Version)
+	}
+}
+
+// A program's folder adds scenarios to the built-in library and replaces
+// built-in ones with the same id; a broken file in it stops the server
+// rather than being skipped.
+func TestCatalogTakesTheProgramsFolder(t *testing.T) {
+	ctx := context.Background()
+	store, err := boltstore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	src, err := fs.ReadFile(scenarios.Library(), "late-again.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	write := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("ours.yaml", strings.Replace(string(src), "title: Late again", "title: Late again (our version)", 1))
+	write("new.yaml", strings.Replace(string(src), "id: late-again", "id: our-own", 1))
+	log := slog.New(slog.DiscardHandler)
+	catalog, err := buildCatalog(ctx, store, dir, grading.DefaultRubric(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := catalog.Latest("late-again"); s.Title != "Late again (our version)" {
+		t.Errorf("late-again is %q, want the folder's", s.Title)
+	}
+	if _, ok := catalog.Latest("our-own"); !ok {
+		t.Error("the folder's own scenario is missing")
+	}
+	if _, ok := catalog.Latest("too-quick-yes"); !ok {
+		t.Error("the rest of the built-in library is missing")
+	}
+	write("broken.yaml", "id: [\n")
+	if _, err := buildCatalog(ctx, store, dir, grading.DefaultRubric(), log); err == nil || !strings.Contains(err.Error(), "broken.yaml") {
+		t.Errorf("a broken file in the folder: %v", err)
 	}
 }
