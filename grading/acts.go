@@ -629,6 +629,51 @@ func findActs(c clause) [actCount]bool {
 	return found
 }
 
+// deniedOwnership finds the words of ownership said in the negative: "it
+// wasn't my fault", "that's not on me", "nothing I could do", "it couldn't
+// be helped". The ownership patterns alone read "my fault" and "on me" as
+// owning; the rubric reads denial as defence.
+var deniedOwnership = patterns(
+	`(?:not|never|in no way) (?:really |actually |exactly |entirely |totally |all |completely |just |only )?(?:my fault|on me|my mistake|my error|my doing|my responsibility|down to me)`,
+	`no fault of (?:mine|my own)`,
+	`(?:nothing|not (?:much|a lot|anything)) (?:else )?(?:i|we) (?:could|can|could have|would have|could really|can really) (?:have )?(?:do|done|change|changed|prevent|prevented|help|helped)`,
+	`(?:could not|can not|could not really|really could not|can not really|really can not) (?:be|have been) (?:helped|avoided|prevented)`,
+)
+
+// notDenials look like denials and are not: a denial the therapist refuses
+// to make ("I won't pretend it wasn't my fault", "I'm not saying it's not
+// on me"), or a choice left to the client ("it's not on me to decide").
+var notDenials = patterns(
+	`(?:pretend|pretending|claim|claiming|say|saying|make out|making out|act like|acting like|sound like|suggest|suggesting) (?:that |like |as if )?(?:\S+ ){0,2}(?:was not|is not|were not|not|nothing)`,
+	`(?:not|never) on me to`,
+)
+
+// deniesOwnership reports a clause that denies the therapist's part, and
+// whether it owns something besides the words it denies.
+func deniesOwnership(norm string) (denies, ownsOtherwise bool) {
+	if !deniedOwnership.MatchString(norm) || notDenials.MatchString(norm) {
+		return false, false
+	}
+	return true, actPatterns[actOwn].MatchString(deniedOwnership.ReplaceAllString(norm, " denied "))
+}
+
+// excuses are the circumstances a therapist gives after "sorry, but":
+// "I'm sorry, but it was a family emergency", "sorry, but something came
+// up". On their own they may be a brief explanation; after an apology and
+// a "but" they take it back, which the rubric scores as mostly defensive.
+var excuses = patterns(
+	`(?:emergency|emergencies|crisis|something came up|unavoidable|urgent|held up|got stuck|stuck in|running late|ran late|ran over|overran|no choice|no other choice)`,
+)
+
+// excusesApology reports a clause that answers an earlier apology with a
+// "but" and the therapist's circumstances, without owning anything itself.
+// A clause that speaks to the client or asks ("sorry, but it sounds like a
+// crisis for you") is about them, not an excuse.
+func excusesApology(c clause, owns, apologised bool) bool {
+	return c.contrast && apologised && !owns && !c.question &&
+		!strings.Contains(c.norm, " you") && excuses.MatchString(c.norm)
+}
+
 var (
 	deniedInvalidation = patterns(
 		`(?:do not|did not|never|really do not) (?:think|believe|feel|see) (?:that )?(?:you are|you were|it is|it was|that is|this is|you have been) (?:\S+ )?(?:overreacting|over reacting|too sensitive|sensitive|dramatic|silly|stupid|ridiculous|lazy|laziness|being difficult|difficult|weak|petty|unreasonable|crazy|mad|exaggerating|too much|selfish|a bad|your fault|wrong to|being lazy|being silly|being stupid|being dramatic)`,

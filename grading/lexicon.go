@@ -78,6 +78,10 @@ var ErrEmptyResponse = fmt.Errorf("the response is empty")
 // analysis holds what the grader found in one response.
 type analysis struct {
 	rupture string
+	// denies marks a response that denies the therapist's part ("it
+	// wasn't my fault") or answers its own apology with circumstances
+	// ("sorry, but it was an emergency").
+	denies  bool
 	clauses []clause
 	acts    [][actCount]bool
 	// undone marks clauses whose acknowledgement a later "but" and a
@@ -105,12 +109,32 @@ func analyse(in Input) *analysis {
 		// therapist's: "I noticed the 'anyway'" does not redirect.
 		a.clauses[i].norm = neutraliseQuotes(a.clauses[i], clientNorm)
 	}
+	apologised := false // an earlier clause apologises
 	for i, c := range a.clauses {
 		a.acts[i] = findActs(c)
 		if a.acts[i][actBoundary] {
 			// Stating the boundary is holding it, not defending it.
 			a.acts[i][actJustify] = false
 		}
+		if denies, owns := deniesOwnership(c.norm); denies {
+			// "It wasn't my fault": denial is defence, even beside a
+			// boundary, and the denied words own nothing. A clause the
+			// patterns already read as a defence ("that's not on me"
+			// corrects the client) keeps its acts: it is scored as
+			// defensive already, and the trained model learnt from it
+			// as it is (changing it moves the model for no gain).
+			a.denies = true
+			if !a.defends(i) {
+				a.acts[i][actJustify] = true
+				a.acts[i][actOwn] = owns
+			}
+		}
+		if excusesApology(c, a.acts[i][actOwn], apologised) {
+			// "I'm sorry, but it was a family emergency."
+			a.denies = true
+			a.acts[i][actJustify] = true
+		}
+		apologised = apologised || a.acts[i][actApology] || a.acts[i][actNonApology]
 		a.invites[i] = classifyInvitation(c, a.acts[i])
 		a.echo[i] = !a.defends(i) && echoes(c.norm, clientNorm, clientWords)
 		if !a.acts[i][actOwn] && !a.defends(i) && ownsAction(c.norm, clientNorm) &&
@@ -213,6 +237,11 @@ func (a *analysis) modelBounds(crit string) (lo, hi int) {
 		defends := a.has(actJustify, actBlame, actMinimise, actInvalidate)
 		if a.has(actOwn) && !defends && !a.has(actRedirect, actAppease) {
 			lo = 3
+		}
+		if a.denies {
+			// Nor may it read a denial, or "sorry, but" and an excuse,
+			// as open: the rubric scores them 0 or 1.
+			hi = 1
 		}
 	case Validation:
 		if a.reflects() && a.standing(actNormalize) && !a.has(actJustify, actBlame, actMinimise, actInvalidate) {

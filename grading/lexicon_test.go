@@ -74,6 +74,32 @@ func TestLexiconReadsTheRubricNotes(t *testing.T) {
 		{"lecturing", quiet, Withdrawal,
 			"You really need to commit to the homework if things are going to change.",
 			span{0, 1}, span{0, 1}, span{0, 0}},
+		// Ownership said in the negative is denial, not ownership.
+		{"wasn't my fault", "You were late again.", Confrontation,
+			"It wasn't my fault, there was nothing I could do about it.",
+			span{0, 0}, span{0, 0}, span{0, 0}},
+		{"not my fault, nothing I could do", late, Confrontation,
+			"Not my fault. Nothing I could do.",
+			span{0, 1}, span{0, 1}, span{0, 0}},
+		{"not on me", late, Confrontation,
+			"It's not on me, the clinic moved the booking.",
+			span{0, 1}, span{0, 1}, span{0, 0}},
+		{"sorry, but an emergency", "You were late again.", Confrontation,
+			"I'm sorry, but it was a family emergency, so it really couldn't be helped",
+			span{0, 1}, span{1, 1}, span{0, 0}},
+		{"sorry I was late, but something came up", late, Confrontation,
+			"I'm sorry I was late, but something came up at home.",
+			span{0, 1}, span{1, 1}, span{0, 0}},
+		// …and the denials a therapist refuses to make still own.
+		{"won't pretend it wasn't my fault", late, Confrontation,
+			"I won't pretend it wasn't my fault. I was late, and you waited.",
+			span{0, 3}, span{3, 4}, span{0, 0}},
+		{"not your fault, mine", late, Confrontation,
+			"It's not your fault at all, it's mine - I was late.",
+			span{0, 3}, span{3, 4}, span{0, 0}},
+		{"sorry, but without an excuse", late, Confrontation,
+			"I'm sorry, but I don't want to rush past this. What was the wait like?",
+			span{1, 3}, span{2, 4}, span{3, 3}},
 	}
 	g := NewLexicon(DefaultRubric())
 	for _, tt := range tests {
@@ -172,5 +198,31 @@ func TestMatchersAgreeWithPatterns(t *testing.T) {
 	}
 	if n < 1000 {
 		t.Fatalf("only %d clauses checked", n)
+	}
+}
+
+// Ownership words in the negative deny; the refusals to deny, and
+// ownership beside a denial, still own.
+func TestDeniesOwnership(t *testing.T) {
+	tests := []struct {
+		text          string
+		denies, other bool
+	}{
+		{"It wasn't my fault.", true, false},
+		{"That's not on me.", true, false},
+		{"There was nothing I could do about it.", true, false},
+		{"It really couldn't be helped.", true, false},
+		{"Through no fault of my own.", true, false},
+		{"It wasn't all my fault, but I did forget to call you.", true, true},
+		{"It was my fault.", false, false},
+		{"It's not your fault, it's mine.", false, false},
+		{"I won't pretend it wasn't my fault.", false, false},
+		{"It's not on me to decide that for you.", false, false},
+	}
+	for _, tt := range tests {
+		denies, other := deniesOwnership(normalize(tt.text))
+		if denies != tt.denies || other != tt.other {
+			t.Errorf("deniesOwnership(%q) = %v, %v; want %v, %v", tt.text, denies, other, tt.denies, tt.other)
+		}
 	}
 }

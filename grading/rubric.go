@@ -2,12 +2,9 @@ package grading
 
 import (
 	_ "embed"
-	"errors"
 	"fmt"
 	"math"
 	"regexp"
-
-	"github.com/goccy/go-yaml"
 )
 
 // A Rubric is the scale every grader scores against and supervisors rate
@@ -63,62 +60,14 @@ func DefaultRubric() *Rubric {
 
 var criterionIDPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
-// ParseRubric decodes and checks a rubric written in YAML.
+// ParseRubric decodes and checks a rubric written in YAML. Its error is
+// Problems, listing every problem CheckRubric finds.
 func ParseRubric(src []byte) (*Rubric, error) {
-	var r Rubric
-	if err := yaml.UnmarshalWithOptions(src, &r, yaml.DisallowUnknownField()); err != nil {
-		return nil, fmt.Errorf("parse rubric: %w", err)
+	r, problems := CheckRubric(src)
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("check rubric: %w", Problems(problems))
 	}
-	if err := r.check(); err != nil {
-		return nil, fmt.Errorf("check rubric: %w", err)
-	}
-	return &r, nil
-}
-
-func (r *Rubric) check() error {
-	var errs []error
-	if r.ID == "" {
-		errs = append(errs, errors.New("id is missing"))
-	}
-	if r.Max <= r.Min {
-		errs = append(errs, fmt.Errorf("max (%d) must be above min (%d)", r.Max, r.Min))
-	}
-	if len(r.Criteria) == 0 {
-		errs = append(errs, errors.New("no criteria"))
-	}
-	seen := map[string]bool{}
-	var total float64
-	for i, c := range r.Criteria {
-		switch {
-		case !criterionIDPattern.MatchString(c.ID):
-			errs = append(errs, fmt.Errorf("criterion %d: id %q must be lowercase letters, digits and _", i+1, c.ID))
-		case c.ID == Overall:
-			errs = append(errs, fmt.Errorf("criterion %d: %q is reserved for the weighted total", i+1, c.ID))
-		case seen[c.ID]:
-			errs = append(errs, fmt.Errorf("criterion %q appears twice", c.ID))
-		}
-		seen[c.ID] = true
-		if c.Weight < 0 || math.IsNaN(c.Weight) {
-			errs = append(errs, fmt.Errorf("criterion %q: weight must not be negative", c.ID))
-		}
-		total += c.Weight
-		if len(c.Levels) != r.Max-r.Min+1 {
-			errs = append(errs, fmt.Errorf("criterion %q: needs one level for each score %d–%d", c.ID, r.Min, r.Max))
-			continue
-		}
-		for j, l := range c.Levels {
-			if l.Score != r.Min+j {
-				errs = append(errs, fmt.Errorf("criterion %q: level %d has score %d, want %d", c.ID, j+1, l.Score, r.Min+j))
-			}
-			if l.Anchor == "" {
-				errs = append(errs, fmt.Errorf("criterion %q: level %d has no anchor", c.ID, l.Score))
-			}
-		}
-	}
-	if total <= 0 {
-		errs = append(errs, errors.New("weights must add up to more than zero"))
-	}
-	return errors.Join(errs...)
+	return r, nil
 }
 
 // Criterion returns the criterion with the given id.

@@ -65,9 +65,9 @@ func (s *Server) loadRubrics(ctx context.Context) error {
 		return fmt.Errorf("web: load rubrics: %w", err)
 	}
 	for _, v := range saved {
-		r, err := grading.ParseRubric(v.Source)
-		if err != nil {
-			s.log.Warn("saved rubric version does not parse", "version", v.Version, "err", err)
+		r, problems := grading.CheckRubric(v.Source)
+		if len(problems) > 0 {
+			s.log.Warn("saved rubric version does not parse", "version", v.Version, "problem", problems[0].String())
 			continue
 		}
 		s.rubrics.Add(r)
@@ -142,23 +142,17 @@ func (s *Server) rubricVersions(c echo.Context) error {
 
 // readRubric reads a YAML body of at most a rubric's size and checks it.
 func readRubric(c echo.Context) ([]byte, *grading.Rubric, []problemJSON, error) {
-	src, err := io.ReadAll(io.LimitReader(c.Request().Body, maxRubricSize+1))
+	src, err := io.ReadAll(io.LimitReader(c.Request().Body, grading.MaxRubricSize+1))
 	if err != nil {
 		return nil, nil, nil, badRequest("could not read the rubric")
 	}
-	if len(src) > maxRubricSize {
-		return nil, nil, []problemJSON{{Line: 1, Col: 1, Message: "the rubric is too large"}}, nil
+	r, problems := grading.CheckRubric(src)
+	out := make([]problemJSON, len(problems))
+	for i, p := range problems {
+		out[i] = problemJSON{Line: p.Line, Col: p.Col, Message: p.Message}
 	}
-	r, err := grading.ParseRubric(src)
-	if err != nil {
-		return src, nil, []problemJSON{{Line: 1, Col: 1, Message: err.Error()}}, nil
-	}
-	return src, r, nil, nil
+	return src, r, out, nil
 }
-
-const maxRubricSize = 64 << 10
-
-func rubricProblemsJSON(ps []problemJSON) []problemJSON { return ps }
 
 func (s *Server) validateRubric(c echo.Context) error {
 	_, r, problems, err := readRubric(c)
@@ -168,7 +162,7 @@ func (s *Server) validateRubric(c echo.Context) error {
 	if len(problems) == 0 {
 		problems = s.rubricBreaks(r)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"valid": len(problems) == 0, "problems": rubricProblemsJSON(problems)})
+	return c.JSON(http.StatusOK, map[string]any{"valid": len(problems) == 0, "problems": problems})
 }
 
 // rubricBreaks finds the scenarios a rubric would break: transitions on
@@ -196,7 +190,7 @@ func (s *Server) putRubric(c echo.Context) error {
 	if len(problems) > 0 {
 		return c.JSON(http.StatusUnprocessableEntity, map[string]any{
 			"error":    map[string]string{"code": engine.EINVALID, "message": "the rubric has problems"},
-			"problems": rubricProblemsJSON(problems),
+			"problems": problems,
 		})
 	}
 	if cur := s.scoring().Rubric; r.Version <= cur.Version {

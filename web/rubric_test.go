@@ -139,3 +139,23 @@ func TestRubricThatBreaksScenarios(t *testing.T) {
 		t.Errorf("the broken rubric came into force: version %d", r.Version)
 	}
 }
+
+// A broken rubric's problems come back at their line, as a scenario's do.
+func TestRubricProblemsAtTheirLine(t *testing.T) {
+	ts := newTestServer(t)
+	sup := ts.user(t, "sam", "supervisor", "c1")
+	src := strings.Replace(string(grading.DefaultRubricSource()), "version: 1", "version: 2", 1)
+	src = strings.Replace(src, "weight: 0.4", "weight: heavy", 1)
+	line := 1 + strings.Count(src[:strings.Index(src, "weight: heavy")], "\n")
+	st, out := ts.sendYAML(t, sup.token, http.MethodPost, "/api/rubric/validate", src)
+	if st != http.StatusOK || out["valid"] != false {
+		t.Fatalf("validate: %d %v", st, out)
+	}
+	ps := out["problems"].([]any)
+	if len(ps) == 0 || num(ps[0].(map[string]any)["line"]) != line {
+		t.Errorf("problems %v, want one at line %d", ps, line)
+	}
+	if st, _ := ts.sendYAML(t, sup.token, http.MethodPut, "/api/rubric", src); st != http.StatusUnprocessableEntity {
+		t.Errorf("saving a broken rubric: %d", st)
+	}
+}
