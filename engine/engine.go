@@ -53,6 +53,10 @@ const (
 // few sentences; the bound keeps graders and prompts within reason.
 const MaxResponseRunes = grading.MaxResponseRunes
 
+// MaxMarkerRunes bounds the marker a trainee names with a flag: a few
+// words, such as "minimal-response".
+const MaxMarkerRunes = 80
+
 // MaxAttempts bounds how often one client line can be answered with
 // retry: practice needs repetition, and the transcript must stay readable.
 const MaxAttempts = 10

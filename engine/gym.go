@@ -262,17 +262,6 @@ func (g *Gym) Retry(ctx context.Context, id string, n int) (SessionRecord, error
 	return g.change(ctx, id, func(s *Session) error { return s.Retry(n) })
 }
 
-// Flag records a rupture flag; see Session.Flag.
-func (g *Gym) Flag(ctx context.Context, id string, n int, ruptureType, marker string) (Flag, SessionRecord, error) {
-	var f Flag
-	rec, err := g.change(ctx, id, func(s *Session) error {
-		var err error
-		f, err = s.Flag(n, ruptureType, marker)
-		return err
-	})
-	return f, rec, err
-}
-
 // Mark records the trainee's judgement of client line n: a rupture of the
 // given type, or, when ruptureType is empty, not a rupture (taking back a
 // flag). In recognition mode, judging the line on show moves the session

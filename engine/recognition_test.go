@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/repairgym/repairgym/engine"
@@ -102,6 +103,18 @@ func TestFlagsScoredAgainstAnnotations(t *testing.T) {
 	}
 	if len(st.Flags) != 2 {
 		t.Errorf("the transcript keeps %d flags, want 2", len(st.Flags))
+	}
+}
+
+func TestFlagMarkerIsBounded(t *testing.T) {
+	sess, _ := engine.New("s", annotated(t), engine.Practice, 1, engine.Config{Grader: &fixedGrader{rubric: grading.DefaultRubric()}})
+	sess.Start(context.Background(), nil)
+	long := strings.Repeat("x", engine.MaxMarkerRunes+1)
+	if _, err := sess.Flag(1, scenarios.Confrontation, long); engine.ErrorCode(err) != engine.EINVALID {
+		t.Errorf("a %d-character marker: %v", len(long), err)
+	}
+	if len(sess.State().Flags) != 0 {
+		t.Error("the refused flag was kept")
 	}
 }
 

@@ -346,8 +346,11 @@ func (s *Session) Flag(n int, ruptureType, marker string) (Flag, error) {
 	if err := s.checkClientLine(n); err != nil {
 		return Flag{}, err
 	}
+	if utf8.RuneCountInString(marker) > MaxMarkerRunes {
+		return Flag{}, Errorf(EINVALID, "a marker's name can be at most %d characters", MaxMarkerRunes)
+	}
 	f := Flag{Turn: n, RuptureType: ruptureType, Marker: strings.TrimSpace(marker), At: s.now()}
-	if m := s.annotation(s.st.Turns[n-1]); m != nil {
+	if m := LineMarker(s.scn, s.st.Turns[n-1]); m != nil {
 		e := *m
 		f.Expected = &e
 		f.Hit = m.IsRupture()
@@ -390,8 +393,6 @@ func (s *Session) unflag(n int) {
 	}
 	s.st.Flags = flags
 }
-
-func (s *Session) annotation(t Turn) *scenarios.Marker { return LineMarker(s.scn, t) }
 
 // LineMarker returns how a scenario annotates a client line of one of its
 // sessions: the marker of the stage that spoke it, or of the ending for a
@@ -501,7 +502,7 @@ func (s *Session) recognition() RecognitionScore {
 	}
 	for i, t := range s.st.Turns {
 		closing := i == len(s.st.Turns)-1 && s.st.Status == Ended && s.st.Mode != Recognition
-		m := s.annotation(t)
+		m := LineMarker(s.scn, t)
 		if m == nil || closing {
 			continue
 		}
