@@ -11,9 +11,37 @@ const outcomes = {
   repaired: 'Repaired — the client felt heard',
   unrepaired: 'Unrepaired — the rupture is still open',
   abandoned: 'Left before the end',
+  completed: 'Completed — every line judged',
 };
 // The same outcomes in a word or two, for tables.
-const outcomesShort = { repaired: 'Repaired', unrepaired: 'Unrepaired', abandoned: 'Left before the end' };
+const outcomesShort = { repaired: 'Repaired', unrepaired: 'Unrepaired', abandoned: 'Left before the end', completed: 'Completed' };
+
+// The signs of a rupture a line can be marked with, by type, in the
+// server's order. The first label is for sentences ("a withdrawal
+// (denial)"), the second explains the sign in a menu.
+const markerKinds = {
+  confrontation: [
+    ['complaint-about-therapist', 'complaint about the therapist', 'late, distracted, got it wrong'],
+    ['complaint-about-activities', 'complaint about the activities', 'an exercise or homework feels pointless'],
+    ['complaint-about-parameters', 'complaint about the arrangements', 'fees, times, cancellations, contact'],
+    ['complaint-about-progress', 'complaint about progress', 'therapy is not helping'],
+    ['rejecting-intervention', 'rejecting an intervention', 'turns down what you offer'],
+    ['pressuring-therapist', 'pressuring the therapist', 'demands answers or fixes now'],
+    ['defending-self', 'defending self', 'justifies, feels accused'],
+  ],
+  withdrawal: [
+    ['denial', 'denial', '“it’s fine, it doesn’t matter”'],
+    ['minimal-response', 'minimal response', 'short, closed answers'],
+    ['abstract-talk', 'abstract talk', 'talks in generalities'],
+    ['avoidant-storytelling', 'avoidant storytelling', 'long stories around the point'],
+    ['topic-shift', 'shifting the topic', 'moves away from what hurt'],
+    ['deferential', 'deferential', 'agrees or apologises too quickly'],
+    ['content-affect-split', 'content–affect split', 'the words and the feeling do not match'],
+    ['self-criticism', 'self-criticism', 'turns it on themself, hopelessness'],
+  ],
+};
+const markerLabels = {};
+for (const kinds of Object.values(markerKinds)) for (const [id, name] of kinds) markerLabels[id] = name;
 
 let me = null;
 let current = null; // the open practice session, if any
@@ -72,9 +100,37 @@ async function api(method, path, body) {
     const msg = data && data.error ? sentence(data.error.message) : 'Something went wrong on the server. Try again in a moment.';
     const err = new Error(msg);
     err.status = res.status;
+    err.problems = data && data.problems;
     throw err;
   }
   return data;
+}
+
+// fetchRaw sends a request whose body or answer is not JSON (a scenario's
+// YAML, a drawing) and returns the response once it is known to be good;
+// errors are thrown as api throws them.
+async function fetchRaw(method, path, body, signal) {
+  const opts = { method, credentials: 'same-origin', headers: {}, signal };
+  if (body !== undefined) {
+    opts.headers['Content-Type'] = 'application/yaml';
+    opts.body = body;
+  }
+  if (method !== 'GET') opts.headers['X-CSRF-Token'] = cookie('repairgym_csrf');
+  const res = await fetch(path, opts);
+  if (res.status === 401) {
+    me = null;
+    showLogin();
+    throw new Error('Please log in again.');
+  }
+  if (!res.ok) {
+    let data = null;
+    try { data = await res.json(); } catch { data = null; }
+    const err = new Error(data && data.error ? sentence(data.error.message) : 'Something went wrong on the server. Try again in a moment.');
+    err.status = res.status;
+    err.problems = data && data.problems;
+    throw err;
+  }
+  return res;
 }
 
 // sentence makes a server message read as a sentence.
@@ -90,6 +146,9 @@ function formatDate(s) {
 }
 
 function label(s) { return s ? s.charAt(0).toUpperCase() + s.slice(1) : ''; }
+
+// plural counts things in words: "1 test", "2 tests".
+function plural(n, one, many) { return `${n} ${n === 1 ? one : many}`; }
 
 // highlight returns nodes showing text with the given spans marked.
 function highlight(text, spans) {
@@ -112,9 +171,12 @@ function highlight(text, spans) {
   return nodes;
 }
 
-function show(fragment, title) {
+// show puts a page in place; wide pages, such as the editor, use the
+// whole window.
+function show(fragment, title, wide) {
   const main = $('#main');
   main.replaceChildren(fragment);
+  main.classList.toggle('wide', !!wide);
   document.title = title ? `${title} · repairgym` : 'repairgym';
   for (const a of document.querySelectorAll('#nav a')) {
     a.toggleAttribute('aria-current', location.hash.startsWith(a.getAttribute('href')));
@@ -133,6 +195,7 @@ function applyRoles(root) {
 
 function showLogin() {
   closeSession();
+  closeEditor();
   $('#nav').hidden = true;
   const f = template('tpl-login');
   show(f, 'Log in');
@@ -162,6 +225,7 @@ function showLogin() {
 }
 
 async function logout() {
+  if (!leaveEditor()) return;
   try { await api('POST', '/api/logout'); } catch { /* logged out anyway */ }
   me = null;
   location.hash = '#/login';
@@ -218,11 +282,99 @@ async function startSession(id, mode, button) {
   button.disabled = true;
   try {
     const s = await api('POST', '/api/sessions', { scenario_id: id, persona: 'scripted', mode });
-    location.hash = `#/practice/${s.id}`;
+    location.hash = mode === 'recognition' ? `#/recognise/${s.id}` : `#/practice/${s.id}`;
   } catch (e) {
     button.disabled = false;
     alert(e.message);
   }
+}
+
+// ---------- rupture marks ----------
+
+// markerChoice fills a .marker-slot with the choice of rupture type and,
+// optionally, its sign, and returns what was chosen. Picking a sign picks
+// its type; picking the other type clears a sign that does not fit.
+function markerChoice(slot) {
+  slot.replaceChildren(template('tpl-marker-choice'));
+  const select = $('.marker-select', slot);
+  for (const [type, kinds] of Object.entries(markerKinds)) {
+    const group = el('optgroup', { label: label(type) });
+    for (const [id, name, hint] of kinds) group.append(el('option', { value: id, 'data-type': type, text: `${label(name)} — ${hint}` }));
+    select.append(group);
+  }
+  const radios = [...slot.querySelectorAll('input[type=radio]')];
+  select.addEventListener('change', () => {
+    const opt = select.selectedOptions[0];
+    if (opt && opt.dataset.type) for (const r of radios) r.checked = r.value === opt.dataset.type;
+  });
+  for (const r of radios) {
+    r.addEventListener('change', () => {
+      const opt = select.selectedOptions[0];
+      if (r.checked && opt && opt.dataset.type && opt.dataset.type !== r.value) select.value = '';
+    });
+  }
+  return {
+    value() {
+      const chosen = radios.find((r) => r.checked);
+      return chosen ? { type: chosen.value, marker: select.value } : null;
+    },
+    reset() {
+      for (const r of radios) r.checked = false;
+      select.value = '';
+    },
+    focus() { radios[0].focus(); },
+  };
+}
+
+// ruptureName says what a line was: "a withdrawal (denial)".
+function ruptureName(type, subtype) {
+  const noun = type === 'withdrawal' ? 'a withdrawal' : type === 'confrontation' ? 'a confrontation' : `a ${type}`;
+  return subtype ? `${noun} (${markerLabels[subtype] || subtype.replaceAll('-', ' ')})` : noun;
+}
+
+// flagResultText puts a flag_result into words. sent is what the trainee
+// marked the line as: {type, marker}, or null for "not a rupture".
+function flagResultText(m, sent) {
+  if (!('correct' in m)) {
+    return m.flagged ? 'Marked; you\u2019ll see how you did at the end.' : 'Mark taken back.';
+  }
+  const exp = m.expected && m.expected.type ? m.expected : null;
+  if (!m.flagged) {
+    if (!sent || !sent.recognition) return 'Mark taken back.';
+    return exp ? `That line was ${ruptureName(exp.type, exp.subtype)} — a rupture worth noticing.` : 'Right — that line was an ordinary one.';
+  }
+  if (!exp) return 'That line was an ordinary one.';
+  if (exp.type !== m.rupture_type) {
+    return `It was a rupture, but ${ruptureName(exp.type, exp.subtype)}, not ${ruptureName(m.rupture_type)}.`;
+  }
+  let text = `Yes — that line was ${ruptureName(exp.type, exp.subtype)}.`;
+  if (sent && sent.marker && exp.subtype && sent.marker !== exp.subtype) {
+    text += ` You named the sign as ${markerLabels[sent.marker] || sent.marker}.`;
+  }
+  return text;
+}
+
+// flagGood tells a right judgement from a wrong one, for styling.
+function flagGood(m) {
+  if (!('correct' in m)) return null;
+  const rupture = !!(m.expected && m.expected.type);
+  return m.flagged ? m.correct : !rupture;
+}
+
+// recognitionNode describes how well ruptures were noticed, or returns
+// null when the session had no lines to judge.
+function recognitionNode(r) {
+  if (!r || !(r.ruptures + r.ordinary)) return null;
+  const box = el('div', { class: 'recognition-summary' });
+  box.append(el('h3', { text: 'Noticing ruptures' }));
+  const dl = el('dl');
+  dl.append(el('dt', { text: 'Ruptures noticed' }), el('dd', { text: `${r.hits} of ${r.ruptures}` }));
+  dl.append(el('dt', { text: 'Missed' }), el('dd', { text: String(r.misses) }));
+  dl.append(el('dt', { text: 'False alarms' }), el('dd', { text: `${r.false_alarms} of ${r.ordinary} ordinary ${r.ordinary === 1 ? 'line' : 'lines'} marked as a rupture` }));
+  if (r.hits) dl.append(el('dt', { text: 'Right kind named' }), el('dd', { text: `${r.type_right} of ${r.hits}` }));
+  box.append(dl);
+  if (r.misses) box.append(el('p', { class: 'muted', text: 'Missed ruptures are often the quiet ones: a short answer, “it’s fine”, a change of subject.' }));
+  return box;
 }
 
 // ---------- practice ----------
@@ -278,8 +430,12 @@ function evidenceOf(scores) {
   return spans;
 }
 
-function renderTranscript(list, session, feedbackByTurn) {
+// renderTranscript shows a session's lines with their feedback and, when
+// withFlags is set, the trainee's rupture marks.
+function renderTranscript(list, session, feedbackByTurn, withFlags) {
   list.replaceChildren();
+  const flags = {};
+  if (withFlags) for (const f of session.flags || []) flags[f.turn] = f;
   for (const t of session.turns || []) {
     for (const a of t.attempts || []) {
       const li = lineNode(t.n, 'trainee', a.text, []);
@@ -287,7 +443,17 @@ function renderTranscript(list, session, feedbackByTurn) {
       li.querySelector('.speaker').textContent = 'You (taken back)';
       list.append(li);
     }
-    list.append(lineNode(t.n, t.speaker, t.text, evidenceOf(t.scores), session.client_name));
+    const line = lineNode(t.n, t.speaker, t.text, evidenceOf(t.scores), session.client_name);
+    const f = flags[t.n];
+    if (f) {
+      const span = el('span', { class: 'verdict' }, el('span', { class: 'said', text: `Marked as ${ruptureName(f.rupture_type, f.marker)}.` }));
+      if ('correct' in f) {
+        const m = { flagged: true, correct: f.correct, rupture_type: f.rupture_type, expected: f.expected };
+        span.append(el('span', { class: `result ${flagGood(m) ? 'good' : 'bad'}`, text: flagResultText(m, f) }));
+      }
+      line.append(span);
+    }
+    list.append(line);
     const fb = feedbackByTurn && feedbackByTurn[t.n];
     if (fb) list.append(feedbackNode(fb));
   }
@@ -299,9 +465,22 @@ function renderTranscript(list, session, feedbackByTurn) {
   }
 }
 
-function renderDebrief(box, outcome, summary) {
+function renderDebrief(box, outcome, summary, mode) {
   box.hidden = false;
   box.replaceChildren(el('h2', { text: 'Session ended' }), el('p', { text: outcomes[outcome] || outcome }));
+  const links = el('p', {}, el('a', { href: '#/library', text: 'Back to the scenarios' }), document.createTextNode(' · '),
+    el('a', { href: '#/history', text: 'My sessions' }));
+  const finish = () => {
+    box.append(links);
+    box.querySelector('h2').setAttribute('tabindex', '-1');
+    box.querySelector('h2').focus();
+  };
+  const recognition = recognitionNode(summary && summary.recognition);
+  if (mode === 'recognition') {
+    box.append(recognition || el('p', { class: 'muted', text: 'No lines were judged.' }));
+    finish();
+    return;
+  }
   if (!summary || !summary.responses) {
     box.append(el('p', { class: 'muted', text: 'No responses were given.' }));
     return;
@@ -314,8 +493,9 @@ function renderDebrief(box, outcome, summary) {
       dl.append(el('dt', { text: name }), el('dd', { text: summary.means[id].toFixed(1) + ' / 4' }));
     }
   }
-  if (summary.flags) dl.append(el('dt', { text: 'Ruptures marked' }), el('dd', { text: `${summary.flags_correct} of ${summary.flags} right` }));
+  if (summary.flags && !recognition) dl.append(el('dt', { text: 'Ruptures marked' }), el('dd', { text: `${summary.flags_correct} of ${summary.flags} right` }));
   box.append(dl);
+  if (recognition) box.append(recognition);
   const s = summary.strongest, w = summary.weakest;
   if (s) {
     box.append(el('h3', { text: 'Your strongest response' }));
@@ -327,10 +507,58 @@ function renderDebrief(box, outcome, summary) {
     box.append(el('p', { class: 'muted', text: 'You said:' }), el('p', {}, el('q', { text: w.response })));
     if (w.exemplar) box.append(el('p', { class: 'muted', text: 'Another way to say it:' }), el('p', {}, el('q', { text: w.exemplar })));
   }
-  box.append(el('p', {}, el('a', { href: '#/library', text: 'Back to the scenarios' }), document.createTextNode(' · '),
-    el('a', { href: '#/history', text: 'My sessions' })));
-  box.querySelector('h2').setAttribute('tabindex', '-1');
-  box.querySelector('h2').focus();
+  finish();
+}
+
+// connectSession opens a session's socket and hands each message to
+// onMessage. A dropped socket is reconnected with backoff, after asking
+// over HTTP whether the session is still there: a socket refused at the
+// door closes without saying why. A lost login goes to the login page (api
+// does that); a session that is gone stays gone, and onGone is told.
+function connectSession(sess, { onMessage, setStatus, onGone }) {
+  const connect = () => {
+    if (sess.closed) return;
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const ws = new WebSocket(`${proto}//${location.host}/api/sessions/${encodeURIComponent(sess.id)}/ws`);
+    sess.ws = ws;
+    ws.onopen = () => { sess.tries = 0; setStatus(''); };
+    ws.onmessage = (ev) => {
+      let m;
+      try { m = JSON.parse(ev.data); } catch { return; }
+      onMessage(m);
+    };
+    ws.onclose = async (ev) => {
+      if (sess.closed || current !== sess) return;
+      if (ev.code === 1000 && sess.session && sess.session.status !== 'active') return;
+      try {
+        await api('GET', `/api/sessions/${encodeURIComponent(sess.id)}`);
+      } catch (e) {
+        if (e.status === 404 || e.status === 403) {
+          sess.closed = true;
+          onGone();
+          setStatus('This session cannot be opened: it does not exist, or it is not yours. Go back to My sessions.');
+          return;
+        }
+        if (!me) { sess.closed = true; return; }
+      }
+      if (sess.closed || current !== sess) return;
+      // The server resumes from the state it sends on connecting.
+      sess.tries++;
+      const wait = Math.min(10000, 500 * 2 ** Math.min(sess.tries, 5));
+      setStatus(`Connection lost — reconnecting in ${Math.round(wait / 1000)} s…`);
+      setTimeout(connect, wait);
+    };
+  };
+  connect();
+}
+
+// sendOn sends a message on a session's socket if it is open.
+function sendOn(sess, msg) {
+  if (sess.ws && sess.ws.readyState === WebSocket.OPEN) {
+    sess.ws.send(JSON.stringify(msg));
+    return true;
+  }
+  return false;
 }
 
 async function showPractice(id) {
@@ -345,6 +573,10 @@ async function showPractice(id) {
   const err = $('#composer-error');
   const counter = $('#counter');
   const status = $('.status');
+  const flagResult = $('#flag-result');
+  const flagUndo = $('#flag-undo');
+  // sentFlag is the last mark sent, to put its result into words.
+  let sentFlag = null;
 
   // While a response is on its way the textarea is read-only, not
   // disabled, so that focus and the screen reader's place stay in it.
@@ -364,14 +596,7 @@ async function showPractice(id) {
     li.classList.add('pending');
     return li;
   };
-
-  const send = (msg) => {
-    if (sess.ws && sess.ws.readyState === WebSocket.OPEN) {
-      sess.ws.send(JSON.stringify(msg));
-      return true;
-    }
-    return false;
-  };
+  const send = (msg) => sendOn(sess, msg);
 
   const loadFeedback = async () => {
     try {
@@ -383,6 +608,12 @@ async function showPractice(id) {
   };
 
   const applyState = (session) => {
+    if (session.mode === 'recognition') {
+      // Recognition sessions have their own page.
+      sess.closed = true;
+      location.replace(`#/recognise/${encodeURIComponent(id)}`);
+      return;
+    }
     sess.session = session;
     $('h1.title').textContent = session.title || 'Practice';
     $('.brief').textContent = session.mode === 'assessment'
@@ -396,7 +627,7 @@ async function showPractice(id) {
     $('#end').hidden = ended;
     $('#retry').hidden = ended || session.mode !== 'practice' || !session.responses;
     setStatus(ended ? outcomes[session.outcome] || '' : (session.status === 'paused' ? 'Paused — type a response to carry on.' : ''));
-    if (ended) renderDebrief($('#debrief'), session.outcome, session.summary);
+    if (ended) renderDebrief($('#debrief'), session.outcome, session.summary, session.mode);
     // A response sent before a dropped connection that did not arrive is
     // sent again; one that did arrive is ignored by the server.
     if (sess.pendingText !== null && session.pending === sess.pendingTurn) {
@@ -408,108 +639,79 @@ async function showPractice(id) {
     if (sess.pendingText !== null) list.append(pendingLine());
   };
 
-  const connect = () => {
-    if (sess.closed) return;
-    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const ws = new WebSocket(`${proto}//${location.host}/api/sessions/${encodeURIComponent(id)}/ws`);
-    sess.ws = ws;
-    ws.onopen = () => { sess.tries = 0; setStatus(''); };
-    ws.onmessage = (ev) => {
-      let m;
-      try { m = JSON.parse(ev.data); } catch { return; }
-      switch (m.type) {
-        case 'state':
-          applyState(m.session);
-          break;
-        case 'client_delta': {
-          let line = list.querySelector(`li.line.client.streaming[data-turn="${m.turn}"]`);
-          if (!line) {
-            line = lineNode(m.turn, 'client', '', [], sess.session && sess.session.client_name);
-            line.classList.add('streaming');
-            list.append(line);
-          }
-          line.querySelector('.text').textContent += m.delta;
-          break;
+  const onMessage = (m) => {
+    switch (m.type) {
+      case 'state':
+        applyState(m.session);
+        break;
+      case 'client_delta': {
+        let line = list.querySelector(`li.line.client.streaming[data-turn="${m.turn}"]`);
+        if (!line) {
+          line = lineNode(m.turn, 'client', '', [], sess.session && sess.session.client_name);
+          line.classList.add('streaming');
+          list.append(line);
         }
-        case 'feedback':
-          sess.feedback[m.turn] = m;
-          if (sess.session) {
-            const trainee = list.querySelector(`li.line.trainee[data-turn="${m.turn}"]`);
-            if (trainee) {
-              const body = trainee.querySelector('.text');
-              body.replaceChildren(...highlight(body.textContent, evidenceOf(m.scores)));
-              trainee.after(feedbackNode(m));
-            }
-          }
-          announce(`Feedback: ${m.overall} out of 100.`);
-          break;
-        case 'client_turn': {
-          const streaming = list.querySelector(`li.line.client.streaming[data-turn="${m.turn}"]`);
-          if (streaming) streaming.remove();
-          for (const li of list.querySelectorAll('li.line.pending')) li.classList.remove('pending');
-          list.append(lineNode(m.turn, 'client', m.text, [], sess.session && sess.session.client_name));
-          sess.pendingText = null;
-          sess.pendingTurn = m.turn;
-          if (sess.session) {
-            sess.session.pending = m.turn;
-            sess.session.responses = (sess.session.responses || 0) + 1;
-          }
-          $('#retry').hidden = !sess.session || sess.session.mode !== 'practice';
-          setBusy(false);
-          text.value = '';
-          counter.textContent = '0 / 4000';
-          announce(`The client says: ${m.text}`);
-          text.focus({ preventScroll: true });
-          form.scrollIntoView({ block: 'end', behavior: 'smooth' });
-          break;
-        }
-        case 'end':
-          form.hidden = true;
-          $('#pause').hidden = true;
-          $('#end').hidden = true;
-          setStatus(outcomes[m.outcome] || '');
-          renderDebrief($('#debrief'), m.outcome, m.summary);
-          sess.closed = true;
-          break;
-        case 'flag_result':
-          // A mark is checked against the scenario's rupture, not the
-          // single line, and the words say so.
-          $('#flag-result').textContent = !('correct' in m) ? 'Marked. You will see how your marks compare at the end.'
-            : m.correct ? 'Marked. That matches the kind of rupture this scenario is about.'
-              : 'Marked. This scenario is mainly about the other kind of rupture, though a client can move both ways.';
-          break;
-        case 'error':
-          err.textContent = sentence(m.message);
-          sess.pendingText = null;
-          dropPending();
-          setBusy(false);
-          break;
+        line.querySelector('.text').textContent += m.delta;
+        break;
       }
-    };
-    ws.onclose = async (ev) => {
-      if (sess.closed || current !== sess) return;
-      if (ev.code === 1000 && sess.session && sess.session.status !== 'active') return;
-      // A socket refused at the door closes without telling why: ask
-      // over HTTP before trying again. A lost login goes to the login
-      // page (api does that); a session that is gone stays gone.
-      try {
-        await api('GET', `/api/sessions/${encodeURIComponent(id)}`);
-      } catch (e) {
-        if (e.status === 404 || e.status === 403) {
-          sess.closed = true;
-          setBusy(true);
-          setStatus('This session cannot be opened: it does not exist, or it is not yours. Go back to My sessions.');
-          return;
+      case 'feedback':
+        sess.feedback[m.turn] = m;
+        if (sess.session) {
+          const trainee = list.querySelector(`li.line.trainee[data-turn="${m.turn}"]`);
+          if (trainee) {
+            const body = trainee.querySelector('.text');
+            body.replaceChildren(...highlight(body.textContent, evidenceOf(m.scores)));
+            trainee.after(feedbackNode(m));
+          }
         }
-        if (!me) { sess.closed = true; return; }
+        announce(`Feedback: ${m.overall} out of 100.`);
+        break;
+      case 'client_turn': {
+        const streaming = list.querySelector(`li.line.client.streaming[data-turn="${m.turn}"]`);
+        if (streaming) streaming.remove();
+        for (const li of list.querySelectorAll('li.line.pending')) li.classList.remove('pending');
+        list.append(lineNode(m.turn, 'client', m.text, [], sess.session && sess.session.client_name));
+        sess.pendingText = null;
+        sess.pendingTurn = m.turn;
+        if (sess.session) {
+          sess.session.pending = m.turn;
+          sess.session.responses = (sess.session.responses || 0) + 1;
+        }
+        $('#retry').hidden = !sess.session || sess.session.mode !== 'practice';
+        // A mark's result is about the line before.
+        flagResult.textContent = '';
+        flagResult.className = '';
+        flagUndo.hidden = true;
+        setBusy(false);
+        text.value = '';
+        counter.textContent = '0 / 4000';
+        announce(`The client says: ${m.text}`);
+        text.focus({ preventScroll: true });
+        form.scrollIntoView({ block: 'end', behavior: 'smooth' });
+        break;
       }
-      if (sess.closed || current !== sess) return;
-      // Reconnect with backoff; the server resumes from the state.
-      sess.tries++;
-      const wait = Math.min(10000, 500 * 2 ** Math.min(sess.tries, 5));
-      setStatus(`Connection lost — reconnecting in ${Math.round(wait / 1000)} s…`);
-      setTimeout(connect, wait);
-    };
+      case 'end':
+        form.hidden = true;
+        $('#pause').hidden = true;
+        $('#end').hidden = true;
+        setStatus(outcomes[m.outcome] || '');
+        renderDebrief($('#debrief'), m.outcome, m.summary, sess.session && sess.session.mode);
+        sess.closed = true;
+        break;
+      case 'flag_result': {
+        flagResult.textContent = flagResultText(m, sentFlag);
+        const good = flagGood(m);
+        flagResult.className = good === null ? 'muted' : good ? 'good' : 'bad';
+        flagUndo.hidden = !m.flagged;
+        break;
+      }
+      case 'error':
+        err.textContent = sentence(m.message);
+        sess.pendingText = null;
+        dropPending();
+        setBusy(false);
+        break;
+    }
   };
 
   text.addEventListener('input', () => { counter.textContent = `${text.value.length} / 4000`; });
@@ -542,22 +744,38 @@ async function showPractice(id) {
   });
   const flagBox = $('#flag-box');
   const flagToggle = $('#flag');
+  const choice = markerChoice($('.marker-slot', flagBox));
   const setFlagBox = (open) => {
     flagBox.hidden = !open;
     flagToggle.setAttribute('aria-expanded', String(open));
   };
   flagToggle.addEventListener('click', () => {
     setFlagBox(flagBox.hidden);
-    if (!flagBox.hidden) flagBox.querySelector('input').focus();
+    if (!flagBox.hidden) choice.focus();
   });
   $('#flag-send').addEventListener('click', () => {
-    const chosen = form.querySelector('input[name="flag-type"]:checked');
+    err.textContent = '';
+    const chosen = choice.value();
     if (!chosen) { err.textContent = 'Choose confrontation or withdrawal.'; return; }
-    if (!send({ type: 'flag', turn: sess.session.pending, rupture_type: chosen.value })) {
+    if (!sess.session || !sess.session.pending) { err.textContent = 'Wait for the client to speak.'; return; }
+    const msg = { type: 'flag', turn: sess.session.pending, rupture_type: chosen.type };
+    if (chosen.marker) msg.marker = chosen.marker;
+    if (!send(msg)) {
       err.textContent = 'Not connected — try again in a moment.';
       return;
     }
+    sentFlag = chosen;
+    choice.reset();
     setFlagBox(false);
+    flagToggle.focus();
+  });
+  flagUndo.addEventListener('click', () => {
+    if (!sess.session || !sess.session.pending) return;
+    if (!send({ type: 'pass', turn: sess.session.pending })) {
+      err.textContent = 'Not connected — try again in a moment.';
+      return;
+    }
+    sentFlag = null;
     flagToggle.focus();
   });
   $('#pause').addEventListener('click', () => {
@@ -572,7 +790,178 @@ async function showPractice(id) {
   $('#end').addEventListener('click', () => {
     if (confirm('End this session now? It will be kept in My sessions as "Left before the end".')) send({ type: 'end' });
   });
-  connect();
+  connectSession(sess, { onMessage, setStatus, onGone: () => setBusy(true) });
+}
+
+// ---------- recognition practice ----------
+
+async function showRecognition(id) {
+  closeSession();
+  const f = template('tpl-recognition');
+  show(f, 'Recognition practice');
+  const sess = { id, closed: false, ws: null, tries: 0, session: null };
+  current = sess;
+  const list = $('#conversation');
+  const judge = $('#judge');
+  const question = $('#judge-question');
+  const err = $('#judge-error');
+  const status = $('.status');
+  const box = $('#rupture-box');
+  const toggle = $('#rupture');
+  const choice = markerChoice($('.marker-slot', box));
+  // sent is the judgement on its way, to put its result into words.
+  let sent = null;
+  const setStatus = (s) => { status.textContent = s; };
+  const setBox = (open) => {
+    box.hidden = !open;
+    toggle.setAttribute('aria-expanded', String(open));
+  };
+  const setBusy = (busy) => {
+    for (const b of judge.querySelectorAll('button')) b.disabled = busy;
+  };
+  const clientName = () => (sess.session && sess.session.client_name) || 'Client';
+
+  // showLine shows the line to judge now.
+  const showLine = (n, text) => {
+    for (const li of list.querySelectorAll('li.on-show')) li.classList.remove('on-show');
+    const li = lineNode(n, 'client', text, [], clientName());
+    li.classList.add('on-show');
+    list.append(li);
+    sess.onShow = n;
+    question.textContent = `Line ${list.children.length}: is this a rupture?`;
+    judge.hidden = false;
+    setBox(false);
+    choice.reset();
+    setBusy(false);
+  };
+  // verdict notes a judgement under its line: what the trainee said and,
+  // once known, whether it was right.
+  const verdict = (n, said, result, good) => {
+    const li = list.querySelector(`li.line[data-turn="${n}"]`);
+    if (!li) return;
+    let p = li.querySelector('.verdict');
+    if (!p) {
+      p = el('span', { class: 'verdict' });
+      li.append(p);
+    }
+    p.replaceChildren(el('span', { class: 'said', text: said }));
+    if (result) p.append(el('span', { class: `result ${good === null ? '' : good ? 'good' : 'bad'}`, text: result }));
+  };
+  const saidText = (flag) => flag ? `You said: a rupture — ${ruptureName(flag.type || flag.rupture_type, flag.marker)}.` : 'You said: not a rupture.';
+
+  const applyState = (session) => {
+    if (session.mode !== 'recognition') {
+      sess.closed = true;
+      location.replace(`#/practice/${encodeURIComponent(id)}`);
+      return;
+    }
+    sess.session = session;
+    $('h1.title').textContent = session.title || 'Recognition practice';
+    list.replaceChildren();
+    const flags = {};
+    for (const fl of session.flags || []) flags[fl.turn] = fl;
+    const turns = (session.turns || []).filter((t) => t.speaker === 'client');
+    const ended = session.status === 'ended';
+    for (const t of turns) {
+      if (t.n === session.pending && !ended) continue;
+      list.append(lineNode(t.n, 'client', t.text, [], clientName()));
+      // Of a line let pass the state says nothing more; of a marked one,
+      // what it was.
+      const fl = flags[t.n];
+      const m = fl && 'correct' in fl ? { flagged: true, correct: fl.correct, rupture_type: fl.rupture_type, expected: fl.expected } : null;
+      verdict(t.n, saidText(fl), m ? flagResultText(m, fl) : '', m ? flagGood(m) : null);
+    }
+    $('#end').hidden = ended;
+    if (ended) {
+      judge.hidden = true;
+      setStatus(outcomes[session.outcome] || '');
+      renderDebrief($('#debrief'), session.outcome, session.summary, 'recognition');
+      sess.closed = true;
+      return;
+    }
+    const onShow = turns.find((t) => t.n === session.pending);
+    if (onShow) showLine(onShow.n, onShow.text);
+  };
+
+  const onMessage = (m) => {
+    switch (m.type) {
+      case 'state':
+        applyState(m.session);
+        break;
+      case 'client_delta': {
+        let line = list.querySelector(`li.line.client.streaming[data-turn="${m.turn}"]`);
+        if (!line) {
+          line = lineNode(m.turn, 'client', '', [], clientName());
+          line.classList.add('streaming');
+          list.append(line);
+        }
+        line.querySelector('.text').textContent += m.delta;
+        break;
+      }
+      case 'flag_result': {
+        const text = flagResultText(m, sent);
+        verdict(m.turn, saidText(m.flagged ? { type: m.rupture_type || (sent && sent.type), marker: sent && sent.marker } : null), text, flagGood(m));
+        announce(text);
+        sent = null;
+        break;
+      }
+      case 'client_turn': {
+        const streaming = list.querySelector(`li.line.client.streaming[data-turn="${m.turn}"]`);
+        if (streaming) streaming.remove();
+        showLine(m.turn, m.text);
+        announce(`Next line: ${m.text}`);
+        toggle.focus({ preventScroll: true });
+        judge.scrollIntoView({ block: 'nearest' });
+        break;
+      }
+      case 'end':
+        judge.hidden = true;
+        $('#end').hidden = true;
+        for (const li of list.querySelectorAll('li.on-show')) li.classList.remove('on-show');
+        setStatus(outcomes[m.outcome] || '');
+        renderDebrief($('#debrief'), m.outcome, m.summary, 'recognition');
+        sess.closed = true;
+        break;
+      case 'error':
+        err.textContent = sentence(m.message);
+        sent = null;
+        setBusy(false);
+        break;
+    }
+  };
+
+  const judgeLine = (msg, said) => {
+    err.textContent = '';
+    if (!sess.onShow) return;
+    msg.turn = sess.onShow;
+    if (!sendOn(sess, msg)) {
+      err.textContent = 'Not connected — try again in a moment.';
+      return;
+    }
+    sent = said;
+    setBusy(true);
+    setBox(false);
+  };
+  toggle.addEventListener('click', () => {
+    setBox(box.hidden);
+    if (!box.hidden) choice.focus();
+  });
+  $('#rupture-cancel').addEventListener('click', () => {
+    setBox(false);
+    toggle.focus();
+  });
+  $('#rupture-confirm').addEventListener('click', () => {
+    const chosen = choice.value();
+    if (!chosen) { err.textContent = 'Choose confrontation or withdrawal.'; return; }
+    const msg = { type: 'flag', rupture_type: chosen.type };
+    if (chosen.marker) msg.marker = chosen.marker;
+    judgeLine(msg, { ...chosen, recognition: true });
+  });
+  $('#ordinary').addEventListener('click', () => judgeLine({ type: 'pass' }, { recognition: true }));
+  $('#end').addEventListener('click', () => {
+    if (confirm('End this session now? It will be kept in My sessions as "Left before the end".')) sendOn(sess, { type: 'end' });
+  });
+  connectSession(sess, { onMessage, setStatus, onGone: () => { judge.hidden = true; } });
 }
 
 // ---------- history ----------
@@ -598,7 +987,8 @@ async function showHistory(cohort) {
     const tr = el('tr');
     // Only the trainee can carry on a session; everyone else reads it.
     const mine = s.trainee_id === me.id;
-    const href = !mine ? `#/sessions/${s.id}` : s.status === 'ended' ? `#/history/${s.id}` : `#/practice/${s.id}`;
+    const href = !mine ? `#/sessions/${s.id}` : s.status === 'ended' ? `#/history/${s.id}`
+      : s.mode === 'recognition' ? `#/recognise/${s.id}` : `#/practice/${s.id}`;
     const link = el('a', { href, text: s.title || s.scenario_id });
     const who = el('td', { text: s.trainee });
     who.hidden = !showWho;
@@ -626,8 +1016,8 @@ async function showTranscript(id) {
   for (const fb of feedback) byTurn[fb.turn] = fb;
   $('h1.title').textContent = session.title || session.scenario_id;
   $('.meta').textContent = `${session.trainee} · ${formatDate(session.started)} · ${label(session.mode)} · ${session.status === 'ended' ? outcomes[session.outcome] : label(session.status)}`;
-  renderTranscript($('#conversation'), session, byTurn);
-  if (session.status === 'ended') renderDebrief($('#debrief'), session.outcome, session.summary);
+  renderTranscript($('#conversation'), session, byTurn, true);
+  if (session.status === 'ended') renderDebrief($('#debrief'), session.outcome, session.summary, session.mode);
 }
 
 // ---------- people ----------
@@ -667,6 +1057,702 @@ async function showUsers() {
   await load();
 }
 
+// ---------- authoring ----------
+
+// editor is the open scenario editor, if any; closing it stops its timers
+// and requests.
+let editor = null;
+// importedDraft is a file read on the list page, handed to the editor.
+let importedDraft = null;
+// The editor's route for a draft that is not saved yet. Scenario ids are
+// lowercase letters, digits and hyphens, so none can be ":new".
+const newDraft = ':new';
+
+function closeEditor() {
+  if (editor) {
+    editor.close();
+    editor = null;
+  }
+}
+
+// leaveEditor asks before throwing away unsaved changes; it reports
+// whether to go on.
+function leaveEditor() {
+  return !editor || !editor.dirty() || confirm('Leave the editor? Your changes to this draft are not saved.');
+}
+
+function scenarioPath(id, rest = '') {
+  return `/api/scenarios/${encodeURIComponent(id)}${rest}`;
+}
+
+// yamlField reads a top-level field of a scenario file, such as its id,
+// without parsing the YAML: good enough to name and number a draft.
+function yamlField(text, name) {
+  const m = new RegExp(`^${name}:[ \\t]*(.*)$`, 'm').exec(text);
+  if (!m) return '';
+  let v = m[1].trim();
+  const q = v.charAt(0);
+  if ((q === '"' || q === "'") && v.indexOf(q, 1) > 0) return v.slice(1, v.indexOf(q, 1));
+  return v.replace(/[ \t]+#.*$/, '').trim();
+}
+
+// base64 encodes text as UTF-8, for a data: URL.
+function base64(text) {
+  const bytes = new TextEncoder().encode(text);
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
+
+// diffLines compares two texts line by line through their longest common
+// subsequence, and returns the lines as kept, removed or added, each with
+// its line numbers in the old and new text.
+function diffLines(oldText, newText) {
+  const a = oldText.split('\n'), b = newText.split('\n');
+  // The common start and end cost nothing; only the middle needs the table.
+  let start = 0;
+  while (start < a.length && start < b.length && a[start] === b[start]) start++;
+  let endA = a.length, endB = b.length;
+  while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) { endA--; endB--; }
+  const n = endA - start, m = endB - start, w = m + 1;
+  const ops = [];
+  for (let i = 0; i < start; i++) ops.push({ kind: 'same', text: a[i], a: i + 1, b: i + 1 });
+  // lcs[i*w+j] is the length of the longest common subsequence of the
+  // middles from line i of the old and line j of the new.
+  const lcs = new Uint32Array((n + 1) * w);
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      lcs[i * w + j] = a[start + i] === b[start + j] ? lcs[(i + 1) * w + j + 1] + 1 : Math.max(lcs[(i + 1) * w + j], lcs[i * w + j + 1]);
+    }
+  }
+  let i = 0, j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && a[start + i] === b[start + j]) {
+      ops.push({ kind: 'same', text: a[start + i], a: start + i + 1, b: start + j + 1 });
+      i++; j++;
+    } else if (j >= m || (i < n && lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) {
+      ops.push({ kind: 'del', text: a[start + i], a: start + i + 1 });
+      i++;
+    } else {
+      ops.push({ kind: 'add', text: b[start + j], b: start + j + 1 });
+      j++;
+    }
+  }
+  for (let k = 0; k < a.length - endA; k++) ops.push({ kind: 'same', text: a[endA + k], a: endA + k + 1, b: endB + k + 1 });
+  return ops;
+}
+
+// renderDiff shows a diff's changed lines with a few unchanged lines
+// around each, as text.
+function renderDiff(box, ops) {
+  const context = 3;
+  const near = new Uint8Array(ops.length);
+  ops.forEach((op, k) => {
+    if (op.kind === 'same') return;
+    for (let d = Math.max(0, k - context); d <= Math.min(ops.length - 1, k + context); d++) near[d] = 1;
+  });
+  box.replaceChildren();
+  let skipped = 0;
+  const flush = () => {
+    if (skipped) box.append(el('div', { class: 'diff-skip', text: `… ${skipped} unchanged ${skipped === 1 ? 'line' : 'lines'} …` }));
+    skipped = 0;
+  };
+  ops.forEach((op, k) => {
+    if (!near[k]) { skipped++; return; }
+    flush();
+    const row = el('div', { class: `diff-line ${op.kind}` });
+    row.append(el('span', { class: 'no', 'aria-hidden': 'true', text: op.a ? String(op.a) : '' }),
+      el('span', { class: 'no', 'aria-hidden': 'true', text: op.b ? String(op.b) : '' }),
+      el('span', { class: 'sign', 'aria-hidden': 'true', text: op.kind === 'add' ? '+' : op.kind === 'del' ? '−' : ' ' }));
+    const body = el(op.kind === 'add' ? 'ins' : op.kind === 'del' ? 'del' : 'span', { class: 'code' });
+    if (op.kind !== 'same') body.append(el('span', { class: 'sr-only', text: op.kind === 'add' ? `Added, line ${op.b}: ` : `Removed, line ${op.a}: ` }));
+    body.append(document.createTextNode(op.text));
+    row.append(body);
+    box.append(row);
+  });
+  flush();
+}
+
+async function showAuthorList() {
+  closeSession();
+  const f = template('tpl-author-list');
+  show(f, 'Authoring');
+  const rows = $('#author-rows');
+  const importErr = $('#import-error');
+  $('#new-scenario').addEventListener('click', () => {
+    importedDraft = null;
+    location.hash = `#/author/${newDraft}`;
+  });
+  $('#import-file').addEventListener('change', (ev) => {
+    importErr.textContent = '';
+    const file = ev.target.files[0];
+    if (!file) return;
+    if (file.size > 64 << 10) {
+      importErr.textContent = `${file.name} is larger than a scenario can be (64 KiB).`;
+      return;
+    }
+    const reader = new FileReader();
+    reader.onload = () => {
+      importedDraft = { text: String(reader.result), name: file.name };
+      location.hash = `#/author/${newDraft}`;
+    };
+    reader.onerror = () => { importErr.textContent = `${file.name} could not be read.`; };
+    reader.readAsText(file);
+  });
+  let items;
+  try {
+    items = await api('GET', '/api/scenarios');
+  } catch (e) {
+    rows.replaceChildren(el('tr', {}, el('td', { colspan: '4', class: 'error', text: e.message })));
+    return;
+  }
+  rows.replaceChildren();
+  for (const s of items) {
+    const name = el('td');
+    name.append(el('span', { class: 'scenario-title', text: s.title }), el('span', { class: 'muted small scenario-id', text: s.id }));
+    const actions = el('td', { class: 'row-actions' });
+    actions.append(el('a', { class: 'button-link', href: `#/author/${encodeURIComponent(s.id)}`, 'aria-label': `Edit ${s.title}`, text: 'Edit' }),
+      el('a', { class: 'button-link quiet', href: scenarioPath(s.id, '/source?download=1'), download: '', 'aria-label': `Download ${s.title}`, text: 'Download' }));
+    rows.append(el('tr', { 'data-id': s.id }, name, el('td', { text: label(s.rupture_type) }), el('td', { text: String(s.version || '') }), actions));
+  }
+}
+
+// playtestPane runs the editor's playtest: the draft, as it is at each
+// step, is played with every response so far on the same seed, so that
+// the server keeps nothing between steps.
+function playtestPane(ed, draft) {
+  const pt = { seed: 0, responses: [], busy: false };
+  const ptList = $('#pt-transcript');
+  const ptForm = $('#pt-form');
+  const ptText = $('#pt-response');
+  const ptStatus = $('#pt-status');
+  const ptErr = $('#pt-error');
+  const ptStart = $('#pt-start');
+  const ptReset = $('#pt-reset');
+  const stageName = (stage) => (stage === 'repaired' || stage === 'unrepaired' ? `ending “${stage}”` : `stage “${stage}”`);
+  const renderPlaytest = (res) => {
+    ptList.replaceChildren();
+    for (const t of res.turns) {
+      const li = lineNode(t.n, t.speaker, t.text, evidenceOf(t.scores), 'Client');
+      if (t.speaker === 'client' && t.stage) li.querySelector('.speaker').textContent = `Client · ${stageName(t.stage)}`;
+      if (t.speaker === 'trainee' && t.scores) {
+        const parts = criteria.filter(([id]) => t.scores[id]).map(([id, name]) => `${name} ${t.scores[id].score}/4`);
+        if (t.overall !== undefined && t.overall !== null) parts.push(`overall ${t.overall}/100`);
+        li.append(el('span', { class: 'scores', text: parts.join(' · ') }));
+      }
+      ptList.append(li);
+    }
+    const ended = res.status === 'ended';
+    const last = res.turns[res.turns.length - 1];
+    if (last && last.speaker === 'client') announce(`The client says: ${last.text}`);
+    ptForm.hidden = ended;
+    ptStatus.textContent = ended ? `Ended: ${outcomes[res.outcome] || res.outcome}.`
+      : `The client is at ${stageName(res.stage)}. ${plural(pt.responses.length, 'response', 'responses')} so far.`;
+  };
+  const runPlaytest = async () => {
+    pt.busy = true;
+    ptErr.textContent = '';
+    for (const b of $('.playtest').querySelectorAll('button')) b.disabled = true;
+    try {
+      const res = await api('POST', '/api/scenarios/playtest', { yaml: draft(), responses: pt.responses, seed: pt.seed });
+      if (ed.closed) return false;
+      renderPlaytest(res);
+      return true;
+    } catch (e) {
+      ptErr.textContent = e.problems && e.problems.length ? 'The draft has problems; fix them, then try again.' : e.message;
+      return false;
+    } finally {
+      pt.busy = false;
+      for (const b of $('.playtest').querySelectorAll('button')) b.disabled = false;
+    }
+  };
+  ptStart.addEventListener('click', async () => {
+    pt.seed = Math.floor(Math.random() * 2 ** 31);
+    pt.responses = [];
+    if (await runPlaytest()) {
+      ptStart.hidden = true;
+      ptReset.hidden = false;
+      ptText.focus();
+    }
+  });
+  ptForm.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const value = ptText.value.trim();
+    if (!value) { ptErr.textContent = 'Write a response first.'; return; }
+    if (pt.busy) return;
+    pt.responses.push(value);
+    if (await runPlaytest()) {
+      ptText.value = '';
+      if (!ptForm.hidden) ptText.focus();
+      else ptReset.focus();
+    } else {
+      pt.responses.pop();
+    }
+  });
+  ptText.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) {
+      ev.preventDefault();
+      ptForm.requestSubmit();
+    }
+  });
+  ptReset.addEventListener('click', () => {
+    pt.responses = [];
+    ptList.replaceChildren();
+    ptStatus.textContent = '';
+    ptErr.textContent = '';
+    ptForm.hidden = true;
+    ptText.value = '';
+    ptReset.hidden = true;
+    ptStart.hidden = false;
+    ptStart.focus();
+  });
+}
+
+async function showAuthorEditor(routeId) {
+  closeSession();
+  const f = template('tpl-author-editor');
+  show(f, 'Authoring', true);
+  const ta = $('#source');
+  const ed = {
+    closed: false, timer: 0, seq: 0, controller: null, baseline: '',
+    dirty() { return ta.value !== ed.baseline; },
+    close() {
+      ed.closed = true;
+      clearTimeout(ed.timer);
+      if (ed.controller) ed.controller.abort();
+      window.removeEventListener('beforeunload', beforeUnload);
+    },
+  };
+  const beforeUnload = (ev) => {
+    if (ed.dirty()) ev.preventDefault();
+  };
+  closeEditor();
+  editor = ed;
+  window.addEventListener('beforeunload', beforeUnload);
+
+  const gutter = $('#gutter');
+  const gutterLines = $('.gutter-lines', gutter);
+  const checkStatus = $('#check-status');
+  const problemList = $('#problems');
+  const checks = $('#checks');
+  const img = $('#graph');
+  const graphNote = $('#graph-note');
+  const saveBtn = $('#save');
+  const saveStatus = $('#save-status');
+  const download = $('#download');
+  const share = $('#share');
+  const title = $('.author-head .title');
+  // Only someone in a cohort can keep a scenario to it.
+  if (!me.cohort) share.querySelector('option[value="cohort"]').remove();
+  // scenarioId is the saved scenario the draft belongs to; empty until a
+  // new draft is first saved.
+  let scenarioId = routeId === newDraft ? '' : routeId;
+  let opened = '';
+
+  // ----- loading -----
+  let text;
+  try {
+    if (scenarioId) {
+      text = await (await fetchRaw('GET', scenarioPath(scenarioId, '/source'))).text();
+    } else if (importedDraft) {
+      text = importedDraft.text;
+      opened = `Imported from ${importedDraft.name}; not saved yet.`;
+      importedDraft = null;
+    } else {
+      text = await (await fetchRaw('GET', '/api/scenario-template')).text();
+      opened = 'A new scenario from the template. Give it an id of its own (near the top), then fill in each part.';
+    }
+  } catch (e) {
+    title.textContent = e.status === 404 ? 'Scenario not found' : 'This scenario could not be opened';
+    saveStatus.textContent = e.message;
+    $('.author-grid').hidden = true;
+    $('.versions').hidden = true;
+    $('.author-actions').hidden = true;
+    return;
+  }
+  if (ed.closed) return;
+  ed.baseline = text;
+  ta.value = text;
+  saveStatus.textContent = opened;
+
+  const setHeading = () => {
+    const t = yamlField(ta.value, 'title') || yamlField(ta.value, 'id') || 'New scenario';
+    title.textContent = t;
+    document.title = `${t} · Authoring · repairgym`;
+    $('#draft-tag').hidden = !!scenarioId;
+    download.hidden = !scenarioId;
+    if (scenarioId) {
+      download.href = scenarioPath(scenarioId, '/source?download=1');
+      download.setAttribute('aria-label', `Download the latest saved version of ${t}`);
+    }
+  };
+  setHeading();
+
+  // ----- the gutter -----
+  let lineCount = 0;
+  // marks holds the problems by line, for the gutter.
+  let marks = new Map();
+  const lineHeight = () => parseFloat(getComputedStyle(ta).lineHeight) || 20;
+  const syncGutter = () => { gutter.scrollTop = ta.scrollTop; };
+  const renderGutter = () => {
+    let n = 1;
+    for (let i = ta.value.indexOf('\n'); i >= 0; i = ta.value.indexOf('\n', i + 1)) n++;
+    if (n > lineCount) {
+      const frag = document.createDocumentFragment();
+      for (let i = lineCount + 1; i <= n; i++) frag.append(el('div', { class: 'ln', 'data-line': String(i), text: String(i) }));
+      gutterLines.append(frag);
+    } else {
+      while (gutterLines.children.length > n) gutterLines.lastChild.remove();
+    }
+    lineCount = n;
+    for (const d of gutterLines.querySelectorAll('.has-problem')) {
+      d.classList.remove('has-problem', 'severity-error', 'severity-warning');
+      d.removeAttribute('title');
+    }
+    for (const [line, m] of marks) {
+      const d = gutterLines.children[line - 1];
+      if (!d) continue;
+      d.classList.add('has-problem', `severity-${m.severity}`);
+      d.title = m.messages.join('\n');
+    }
+    markCurrentLine();
+    syncGutter();
+  };
+  const markCurrentLine = () => {
+    let n = 1;
+    const upTo = ta.selectionStart;
+    for (let i = ta.value.indexOf('\n'); i >= 0 && i < upTo; i = ta.value.indexOf('\n', i + 1)) n++;
+    const old = gutterLines.querySelector('.current');
+    if (old) old.classList.remove('current');
+    const d = gutterLines.children[n - 1];
+    if (d) d.classList.add('current');
+  };
+  // goToLine puts the caret at a problem's place and scrolls it into view.
+  const goToLine = (line, col) => {
+    const lines = ta.value.split('\n');
+    line = Math.min(Math.max(1, line), lines.length);
+    let pos = 0;
+    for (let i = 0; i < line - 1; i++) pos += lines[i].length + 1;
+    pos += Math.min(Math.max(0, (col || 1) - 1), lines[line - 1].length);
+    ta.focus({ preventScroll: true });
+    ta.setSelectionRange(pos, pos);
+    const lh = lineHeight();
+    const top = (line - 1) * lh;
+    if (top < ta.scrollTop || top > ta.scrollTop + ta.clientHeight - 2 * lh) ta.scrollTop = Math.max(0, top - ta.clientHeight / 3);
+    ta.scrollIntoView({ block: 'nearest' });
+    markCurrentLine();
+    syncGutter();
+  };
+  const where = (p) => (p.line ? `line ${p.line}, col ${p.col}: ${p.message}` : p.message);
+  const problemItem = (p) => {
+    const b = el('button', { type: 'button', class: 'problem-link', text: where(p) });
+    if (p.line) b.addEventListener('click', () => goToLine(p.line, p.col));
+    else b.disabled = true;
+    return el('li', { class: `problem severity-${p.severity || 'error'}`, 'data-line': String(p.line || 0) }, b);
+  };
+  const setMarks = (problems) => {
+    marks = new Map();
+    for (const p of problems) {
+      if (!p.line) continue;
+      const m = marks.get(p.line) || { severity: 'warning', messages: [] };
+      if ((p.severity || 'error') === 'error') m.severity = 'error';
+      m.messages.push(p.message);
+      marks.set(p.line, m);
+    }
+    renderGutter();
+  };
+
+  // ----- checks -----
+  const graphSize = $('#graph-size');
+  const showGraph = (svgText) => {
+    img.src = `data:image/svg+xml;base64,${base64(svgText)}`;
+    img.alt = 'Map of the draft’s stages: each stage as a box, with arrows to where each kind of response leads.';
+    img.hidden = false;
+    graphSize.hidden = false;
+    img.classList.remove('stale');
+    graphNote.textContent = '';
+  };
+  const staleGraph = (why) => {
+    graphNote.textContent = img.hidden ? why : `${why} Until then it shows the draft as it was.`;
+    img.classList.add('stale');
+  };
+  graphSize.addEventListener('click', () => {
+    const full = $('#graph-box').classList.toggle('full');
+    graphSize.textContent = full ? 'Fit to the box' : 'Full size';
+  });
+  const renderChecks = (warnings, tests) => {
+    checks.replaceChildren();
+    if (warnings.length) {
+      checks.append(el('h3', { text: plural(warnings.length, 'Warning', 'Warnings') }));
+      const ul = el('ul', { class: 'problem-list' });
+      for (const p of warnings) ul.append(problemItem(p));
+      checks.append(ul);
+    }
+    checks.append(el('h3', { text: 'Tests' }));
+    if (!tests.length) {
+      checks.append(el('p', { class: 'muted', text: 'This scenario has no tests. Tests at the end of the file say where given responses should lead.' }));
+      return;
+    }
+    const ul = el('ul', { class: 'tests' });
+    for (const t of tests) {
+      const li = el('li', { class: `test ${t.passed ? 'passed' : 'failed'}` });
+      li.append(el('span', { class: 'verdict-tag', text: t.passed ? 'Passes' : 'Fails' }), el('span', { class: 'test-name', text: t.name }));
+      if (t.path && t.path.length) li.append(el('span', { class: 'muted small test-path', text: `Went: ${t.path.join(' → ')}` }));
+      if (t.failure) li.append(el('span', { class: 'test-failure', text: t.failure }));
+      ul.append(li);
+    }
+    checks.append(ul);
+  };
+  const runChecks = async () => {
+    clearTimeout(ed.timer);
+    const draft = ta.value;
+    const seq = ++ed.seq;
+    if (ed.controller) ed.controller.abort();
+    const ctrl = new AbortController();
+    ed.controller = ctrl;
+    // Saying "Checking…" at every pause in typing would be read out each
+    // time; the class shows it without a word.
+    checkStatus.classList.add('checking');
+    try {
+      const v = await (await fetchRaw('POST', '/api/scenarios/validate', draft, ctrl.signal)).json();
+      if (seq !== ed.seq || ed.closed) return;
+      if (!v.valid) {
+        const problems = v.problems.map((p) => ({ ...p, severity: 'error' }));
+        problemList.replaceChildren(...problems.map(problemItem));
+        setMarks(problems);
+        checkStatus.textContent = `${plural(problems.length, 'problem', 'problems')} to fix. Select one to go to its line.`;
+        checks.replaceChildren(el('p', { class: 'muted', text: 'Waiting for the problems to be fixed.' }));
+        staleGraph('The map is redrawn once the problems are fixed.');
+        return;
+      }
+      // The file reads well: what is left to find, lint finds.
+      problemList.replaceChildren();
+      setMarks([]);
+      const [lint, graph] = await Promise.all([
+        fetchRaw('POST', '/api/scenarios/lint', draft, ctrl.signal).then((r) => r.json()),
+        fetchRaw('POST', '/api/scenarios/graph.svg', draft, ctrl.signal).then((r) => r.text()).catch((e) => {
+          if (e.name === 'AbortError') throw e;
+          return null;
+        }),
+      ]);
+      if (seq !== ed.seq || ed.closed) return;
+      const errors = lint.problems.filter((p) => p.severity !== 'warning');
+      const warnings = lint.problems.filter((p) => p.severity === 'warning');
+      problemList.replaceChildren(...errors.map(problemItem));
+      setMarks(lint.problems);
+      renderChecks(warnings, lint.tests || []);
+      if (graph !== null) showGraph(graph);
+      else staleGraph('The map could not be drawn.');
+      const failed = (lint.tests || []).filter((t) => !t.passed).length;
+      const parts = [errors.length ? `${plural(errors.length, 'problem', 'problems')} to fix.` : 'No problems.'];
+      const n = lint.tests ? lint.tests.length : 0;
+      if (n) parts.push(failed ? `${failed} of ${plural(n, 'test', 'tests')} ${failed === 1 ? 'fails' : 'fail'}.` : n === 1 ? 'The test passes.' : `All ${n} tests pass.`);
+      if (warnings.length) parts.push(`${plural(warnings.length, 'warning', 'warnings')}.`);
+      checkStatus.textContent = parts.join(' ');
+    } catch (e) {
+      if (e.name === 'AbortError' || seq !== ed.seq || ed.closed) return;
+      checkStatus.textContent = `The draft could not be checked: ${e.message}`;
+    } finally {
+      if (seq === ed.seq) checkStatus.classList.remove('checking');
+    }
+  };
+  const scheduleChecks = () => {
+    clearTimeout(ed.timer);
+    ed.timer = setTimeout(runChecks, 400);
+  };
+
+  ta.addEventListener('input', () => {
+    renderGutter();
+    setHeading();
+    scheduleChecks();
+  });
+  ta.addEventListener('scroll', syncGutter);
+  for (const ev of ['click', 'keyup', 'select']) ta.addEventListener(ev, markCurrentLine);
+  // The textarea can be resized; the gutter follows its height.
+  new ResizeObserver(syncGutter).observe(ta);
+  renderGutter();
+
+  // replaceDraft puts new text in the editor, keeping the caret near
+  // where it was.
+  const replaceDraft = (newText) => {
+    const pos = ta.selectionStart;
+    const top = ta.scrollTop;
+    ta.value = newText;
+    ta.setSelectionRange(Math.min(pos, newText.length), Math.min(pos, newText.length));
+    ta.scrollTop = top;
+    renderGutter();
+    runChecks();
+  };
+
+  // ----- saving -----
+  const save = async () => {
+    saveStatus.textContent = '';
+    saveStatus.className = 'save-status';
+    let draft = ta.value;
+    const id = yamlField(draft, 'id');
+    if (!id) {
+      saveStatus.textContent = 'Not saved: the file needs an id on its first line, such as “id: my-scenario”.';
+      saveStatus.classList.add('error');
+      return;
+    }
+    saveBtn.disabled = true;
+    try {
+      let latest = 0;
+      try {
+        const vs = await api('GET', scenarioPath(id, '/versions'));
+        for (const v of vs) latest = Math.max(latest, v.version);
+      } catch (e) {
+        if (e.status !== 404) throw e; // 404: a new scenario
+      }
+      const notes = [];
+      const version = parseInt(yamlField(draft, 'version'), 10);
+      if (latest && !(version > latest) && /^version:/m.test(draft)) {
+        draft = draft.replace(/^(version:[ \t]*)[^\n#]*?([ \t]*(#.*)?)$/m, `$1${latest + 1}$2`);
+        replaceDraft(draft);
+        notes.push(`Version ${latest} is already saved, so the draft’s version was raised to ${latest + 1}.`);
+      }
+      if (scenarioId && id !== scenarioId) notes.push(`The id is now “${id}”, so this was saved as a scenario of its own.`);
+      const out = await (await fetchRaw('PUT', scenarioPath(id, `?share=${share.value}`), draft)).json();
+      ed.baseline = draft;
+      const scope = out.cohort ? `It is kept to your cohort, ${out.cohort}.` : 'Everyone in the program can practise it.';
+      saveStatus.textContent = [`Saved version ${out.version}.`, scope, ...notes].join(' ');
+      saveStatus.classList.add('saved');
+      if (id !== scenarioId) {
+        scenarioId = id;
+        // Versions fetched so far were another scenario's.
+        for (const k of Object.keys(sources)) delete sources[k];
+        // The page stays as it is: only its address changes.
+        history.replaceState(null, '', `#/author/${encodeURIComponent(id)}`);
+        lastHash = location.hash;
+      }
+      setHeading();
+      await loadVersions(true);
+    } catch (e) {
+      if (e.problems && e.problems.length) {
+        const problems = e.problems.map((p) => ({ ...p, severity: p.severity || 'error' }));
+        problemList.replaceChildren(...problems.map(problemItem));
+        setMarks(problems);
+      }
+      saveStatus.textContent = `Not saved: ${e.message}`;
+      saveStatus.classList.add('error');
+    } finally {
+      saveBtn.disabled = false;
+    }
+  };
+  saveBtn.addEventListener('click', save);
+  $('.author').addEventListener('keydown', (ev) => {
+    if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === 's') {
+      ev.preventDefault();
+      save();
+    }
+  });
+
+  playtestPane(ed, () => ta.value);
+
+  // ----- versions -----
+  const sources = {};
+  const sourceOf = async (v) => {
+    if (v === 'draft') return ta.value;
+    if (!(v in sources)) sources[v] = await (await fetchRaw('GET', scenarioPath(scenarioId, `/source?version=${v}`))).text();
+    return sources[v];
+  };
+  const rowsEl = $('#version-rows');
+  const compare = $('#compare');
+  const from = $('#compare-from');
+  const to = $('#compare-to');
+  const diffBox = $('#diff');
+  const diffSummary = $('#diff-summary');
+  const versionName = (v) => (v === 'draft' ? 'your draft' : `version ${v}`);
+  const showDiff = async () => {
+    const a = from.value, b = to.value;
+    diffSummary.textContent = 'Comparing…';
+    try {
+      const [oldText, newText] = await Promise.all([sourceOf(a), sourceOf(b)]);
+      if (ed.closed) return;
+      const ops = diffLines(oldText, newText);
+      const added = ops.filter((o) => o.kind === 'add').length;
+      const removed = ops.filter((o) => o.kind === 'del').length;
+      if (!added && !removed) {
+        diffSummary.textContent = `No differences between ${versionName(a)} and ${versionName(b)}.`;
+        diffBox.hidden = true;
+        return;
+      }
+      diffSummary.textContent = `From ${versionName(a)} to ${versionName(b)}: ${plural(added, 'line', 'lines')} added, ${plural(removed, 'line', 'lines')} removed.`;
+      renderDiff(diffBox, ops);
+      diffBox.hidden = false;
+    } catch (e) {
+      diffSummary.textContent = `The versions could not be compared: ${e.message}`;
+      diffBox.hidden = true;
+    }
+  };
+  const loadVersions = async (fresh) => {
+    let versions = [];
+    if (scenarioId) {
+      try {
+        versions = await api('GET', scenarioPath(scenarioId, '/versions'));
+      } catch (e) {
+        if (e.status !== 404) {
+          rowsEl.replaceChildren(el('tr', {}, el('td', { colspan: '5', class: 'error', text: e.message })));
+          return;
+        }
+      }
+    }
+    if (ed.closed) return;
+    $('.empty-versions').hidden = versions.length > 0;
+    $('#version-table').hidden = versions.length === 0;
+    compare.hidden = versions.length === 0;
+    rowsEl.replaceChildren();
+    const latest = versions.length ? versions[versions.length - 1].version : 0;
+    // A scenario kept to the cohort stays so unless the author says not.
+    if (!fresh && versions.length && versions[versions.length - 1].cohort && share.querySelector('option[value="cohort"]')) share.value = 'cohort';
+    for (const v of versions) {
+      const open = el('button', { type: 'button', class: 'small-btn', text: 'Open in editor', 'aria-label': `Open version ${v.version} in the editor` });
+      open.addEventListener('click', async () => {
+        if (ed.dirty() && !confirm(`Replace your draft with version ${v.version}? Your changes are not saved.`)) return;
+        try {
+          const src = await sourceOf(v.version);
+          replaceDraft(src);
+          ed.baseline = src;
+          saveStatus.className = 'save-status';
+          saveStatus.textContent = v.version === latest ? `Opened version ${v.version}, the latest.`
+            : `Opened version ${v.version}. Saving it makes it version ${latest + 1}.`;
+          ta.focus();
+        } catch (e) {
+          saveStatus.textContent = e.message;
+        }
+      });
+      const dl = el('a', { class: 'button-link quiet', href: scenarioPath(scenarioId, `/source?version=${v.version}&download=1`), download: '', text: 'Download', 'aria-label': `Download version ${v.version}` });
+      rowsEl.append(el('tr', { 'data-version': String(v.version) },
+        el('td', { text: v.version === latest ? `${v.version} (latest)` : String(v.version) }),
+        el('td', { text: (v.origin === 'library' ? 'Built-in library' : 'Saved here') + (v.cohort ? ` · kept to ${v.cohort}` : '') }),
+        el('td', { text: v.author || '—' }),
+        el('td', { text: v.saved ? formatDate(v.saved) : '—' }),
+        el('td', { class: 'row-actions' }, open, dl)));
+    }
+    const keepFrom = from.value, keepTo = to.value;
+    from.replaceChildren(...versions.map((v) => el('option', { value: String(v.version), text: `Version ${v.version}` })));
+    to.replaceChildren(...versions.map((v) => el('option', { value: String(v.version), text: `Version ${v.version}` })),
+      el('option', { value: 'draft', text: 'Your draft (as it is now)' }));
+    if (versions.length >= 2) {
+      // After a save, show what it changed.
+      from.value = fresh || !keepFrom ? String(versions[versions.length - 2].version) : keepFrom;
+      to.value = fresh || !keepTo ? String(latest) : keepTo;
+      await showDiff();
+    } else if (versions.length === 1) {
+      from.value = String(latest);
+      to.value = 'draft';
+    }
+  };
+  compare.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    showDiff();
+  });
+  from.addEventListener('change', showDiff);
+  to.addEventListener('change', showDiff);
+
+  await Promise.all([runChecks(), loadVersions(false)]);
+}
+
 // ---------- routing ----------
 
 async function route() {
@@ -679,9 +1765,19 @@ async function route() {
       return;
     }
   }
+  lastHash = location.hash;
+  closeEditor();
   const [, view, id] = location.hash.split('/');
   switch (view) {
     case 'practice': return showPractice(id);
+    case 'recognise': return showRecognition(id);
+    case 'author':
+      if (me.role !== 'supervisor' && me.role !== 'admin') {
+        closeSession();
+        show(el('section', {}, el('h1', { text: 'Authoring' }), el('p', { text: 'Writing scenarios is for supervisors. Ask yours if you have a scenario in mind.' })), 'Authoring');
+        return;
+      }
+      return id ? showAuthorEditor(decodeURIComponent(id)) : showAuthorList();
     case 'history': return id ? showTranscript(id) : showHistory(false);
     case 'sessions': return id ? showTranscript(id) : showHistory(true);
     case 'users': return showUsers();
@@ -693,10 +1789,20 @@ async function route() {
   }
 }
 
+// lastHash is the route on show, to go back to when leaving the editor
+// is called off.
+let lastHash = '';
+
 // Only hashes of the form #/view/id are routes; others, such as the skip
 // link's #main, are ordinary in-page links.
 window.addEventListener('hashchange', () => {
-  if (location.hash === '' || location.hash.startsWith('#/')) route();
+  if (!(location.hash === '' || location.hash.startsWith('#/'))) return;
+  if (!leaveEditor()) {
+    // replaceState fires no hashchange: the editor stays as it is.
+    history.replaceState(null, '', lastHash || '#/author');
+    return;
+  }
+  route();
 });
 document.addEventListener('DOMContentLoaded', () => {
   $('#logout').addEventListener('click', logout);
