@@ -217,8 +217,13 @@ func (s *Server) putScenario(c echo.Context) error {
 		if scn.ID != id {
 			return badRequest(fmt.Sprintf("the file's id is %q, not %q", scn.ID, id))
 		}
+		// Version numbers run across cohorts, so the latest may be one the
+		// saver cannot see; the answer says which number to go above.
 		if cur, ok := s.cfg.Catalog.Latest(id); ok && scn.Version <= cur.Version {
-			return newError(http.StatusConflict, engine.ECONFLICT, fmt.Sprintf("version %d exists; raise the version above %d", scn.Version, cur.Version))
+			return c.JSON(http.StatusConflict, map[string]any{
+				"error":  map[string]string{"code": engine.ECONFLICT, "message": fmt.Sprintf("version %d exists; raise the version above %d", scn.Version, cur.Version)},
+				"latest": cur.Version,
+			})
 		}
 		err := s.cfg.Store.SaveScenario(c.Request().Context(), engine.ScenarioVersion{
 			ID: id, Version: scn.Version, Cohort: cohort, Source: src, Author: me.ID, Saved: time.Now().UTC()})

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -224,8 +225,9 @@ func runPlaytest(ctx context.Context, scn *scenarios.Scenario, req playtestReque
 		feedback = append(feedback, step.Feedback)
 	}
 	st := sess.State()
+	name, _, _ := strings.Cut(scn.Persona.Name, " ")
 	return map[string]any{
-		"turns": st.Turns, "feedback": feedback, "stage": st.Stage, "status": st.Status,
+		"client_name": name, "turns": st.Turns, "feedback": feedback, "stage": st.Stage, "status": st.Status,
 		"outcome": st.Outcome, "pending": st.Pending(), "summary": st.Summary,
 	}, nil
 }

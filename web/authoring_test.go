@@ -305,6 +305,11 @@ func TestScenarioSharing(t *testing.T) {
 			t.Fatalf("PUT %s: %d %v", path, st, out)
 		}
 	}
+	// sue cannot see version 2, kept to c1, but the number is taken: the
+	// answer says which number to go above.
+	if st, out := ts.sendYAML(t, sue.token, http.MethodPut, "/api/scenarios/late-again", v2); st != http.StatusConflict || num(out["latest"]) != 2 {
+		t.Errorf("saving over a hidden version: %d %v", st, out)
+	}
 	if st, _ := ts.sendYAML(t, admin.token, http.MethodPut, "/api/scenarios/own-one?share=cohort", strings.Replace(own, "version: 1", "version: 2", 1)); st != http.StatusBadRequest {
 		t.Errorf("an admin without a cohort keeping a scenario to it: %d", st)
 	}
