@@ -71,14 +71,19 @@ func (l *linter) stage(st *Stage) {
 		}
 	}
 	fired := make([]bool, len(st.Transitions))
-	l.eachScore(criteria, st, func(scores map[string]int) {
+	if !l.eachScore(criteria, st, func(scores map[string]int) {
 		for i, t := range st.Transitions {
 			if t.Holds(scores) {
 				fired[i] = true
 				return
 			}
 		}
-	})
+	}) {
+		l.add(SeverityWarning, st.Pos, "stage %q tests too many criteria at once to simulate every score; its transitions were not checked", st.ID)
+		for i := range fired {
+			fired[i] = true
+		}
+	}
 	targets := map[string]bool{}
 	for i, t := range st.Transitions {
 		if !fired[i] {
@@ -106,11 +111,16 @@ func (l *linter) always(c Condition) bool {
 	return true
 }
 
+// maxSimulated bounds the score combinations simulated at one stage, so
+// that a stage testing many criteria at once cannot tie up the server.
+const maxSimulated = 100_000
+
 // eachScore calls fn with every combination of scores that can make a
 // difference to the stage's conditions. On a short scale that is every
 // score; on a long one (overall runs to 100) the scores at and beside
-// each threshold stand for the ranges between them.
-func (l *linter) eachScore(criteria []string, st *Stage, fn func(map[string]int)) {
+// each threshold stand for the ranges between them. It reports false,
+// calling fn for none, when there would be more than maxSimulated.
+func (l *linter) eachScore(criteria []string, st *Stage, fn func(map[string]int)) bool {
 	values := make([][]int, len(criteria))
 	for i, name := range criteria {
 		rng := l.scale[name]
@@ -138,6 +148,12 @@ func (l *linter) eachScore(criteria []string, st *Stage, fn func(map[string]int)
 		}
 		sort.Ints(values[i])
 	}
+	combinations := 1
+	for _, v := range values {
+		if combinations *= len(v); combinations > maxSimulated {
+			return false
+		}
+	}
 	scores := make(map[string]int, len(criteria))
 	var walk func(i int)
 	walk = func(i int) {
@@ -151,6 +167,7 @@ func (l *linter) eachScore(criteria []string, st *Stage, fn func(map[string]int)
 		}
 	}
 	walk(0)
+	return true
 }
 
 // paths checks, over the transitions that can be taken, that repair can

@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -108,5 +109,26 @@ func TestLintFindings(t *testing.T) {
 				t.Errorf("findings:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.want, "\n  "))
 			}
 		})
+	}
+}
+
+// A stage testing many criteria at once is not simulated score by score:
+// lint says so instead of tying up the server.
+func TestLintBoundsTheSimulation(t *testing.T) {
+	sc := scale()
+	var when []string
+	for i := range 9 {
+		name := fmt.Sprintf("c%d", i)
+		sc[name] = [2]int{0, 4}
+		when = append(when, name+`: ">=2"`)
+	}
+	src := strings.Replace(annotated, `{exploration: ">=3"}`, "{"+strings.Join(when, ", ")+"}", 1)
+	s, problems := scenarios.Parse("tiny.yaml", []byte(src), sc)
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	found := scenarios.Lint(s, sc)
+	if len(found) != 1 || !strings.Contains(found[0].Message, "too many criteria at once") {
+		t.Errorf("findings = %v", found)
 	}
 }
