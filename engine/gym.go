@@ -44,8 +44,8 @@ func (l *live) touch(t time.Time) { l.lastUsed.Store(t.UnixNano()) }
 type GymConfig struct {
 	Store   Store
 	Catalog *scenarios.Catalog
-	// Rubrics scores sessions; a set holding only the default rubric and
-	// Grader when nil.
+	// Rubrics scores sessions. When it is nil, sessions are scored on the
+	// default rubric with Grader.
 	Rubrics *Rubrics
 	Grader  Grader
 	// Voices maps a persona kind ("scripted", "llm") to its voice. The
@@ -70,13 +70,6 @@ func NewGym(cfg GymConfig) *Gym {
 		g.rubrics = NewRubrics(func(*grading.Rubric) Grader { return cfg.Grader }, grading.DefaultRubric())
 	}
 	return g
-}
-
-// Sees reports whether a user may see and practise a scenario version:
-// one shared with the program, one kept to their cohort, or any if they
-// are an admin.
-func (u User) Sees(s *scenarios.Scenario) bool {
-	return s.Cohort == "" || u.Role == RoleAdmin || s.Cohort == u.Cohort
 }
 
 // NewID returns a random identifier for a session, user or review.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/repairgym/repairgym/engine"
@@ -100,6 +101,27 @@ func TestLibraryCoverage(t *testing.T) {
 			if !subtypes[sub] {
 				t.Errorf("no stage shows the %s marker %q", typ, sub)
 			}
+		}
+	}
+}
+
+// A test whose own response cannot be taken fails, with the reason; the
+// other tests still run.
+func TestScenarioTestWithAnOverlongResponse(t *testing.T) {
+	r := grading.DefaultRubric()
+	s := mustScenario(t, "late-again")
+	long := *s
+	long.Tests = append([]scenarios.Test{{Name: "long", Responses: []string{strings.Repeat("I hear you. ", 400)}, Ending: scenarios.Repaired}}, s.Tests...)
+	results, err := engine.RunTests(context.Background(), &long, engine.Config{Grader: grading.NewLexicon(r), Rubric: r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != len(long.Tests) || results[0].Passed || !strings.Contains(results[0].Failure, "at most") {
+		t.Errorf("results = %+v", results)
+	}
+	for _, res := range results[1:] {
+		if !res.Passed {
+			t.Errorf("test %q failed: %s", res.Name, res.Failure)
 		}
 	}
 }

@@ -54,12 +54,12 @@ func (s *Session) Next(ctx context.Context, n int, deltas func(string)) (Step, e
 }
 
 // walk picks where a recognition session goes from a stage: one of the
-// places its transitions lead. After a rupture line, places whose lines
-// are ordinary are as likely as all the others together, so that a
-// transcript holds ordinary lines to tell the ruptures from, as sessions
-// do when a trainee repairs.
+// places its transitions lead. After a rupture line, the places whose
+// lines are ordinary together are as likely as the rest together, so that
+// a transcript holds ordinary lines to tell the ruptures from, as
+// sessions do when a trainee repairs.
 func (s *Session) walk(st *scenarios.Stage, n int) string {
-	var targets, ordinary []string
+	var targets, ordinary, ruptures []string
 	seen := map[string]bool{}
 	for _, t := range st.Transitions {
 		if seen[t.To] {
@@ -69,12 +69,24 @@ func (s *Session) walk(st *scenarios.Stage, n int) string {
 		targets = append(targets, t.To)
 		if m := s.targetMarker(t.To); m != nil && !m.IsRupture() {
 			ordinary = append(ordinary, t.To)
+		} else {
+			ruptures = append(ruptures, t.To)
 		}
 	}
 	choices := targets
-	if st.Marker.IsRupture() && len(ordinary) > 0 && len(ordinary) < len(targets) {
-		for range len(targets) - len(ordinary) {
-			choices = append(choices, ordinary...)
+	if st.Marker.IsRupture() && len(ordinary) > 0 && len(ruptures) > 0 {
+		// Each ordinary place weighs as many as there are others, and
+		// each other as many as there are ordinary ones.
+		choices = nil
+		for _, o := range ordinary {
+			for range len(ruptures) {
+				choices = append(choices, o)
+			}
+		}
+		for _, r := range ruptures {
+			for range len(ordinary) {
+				choices = append(choices, r)
+			}
 		}
 	}
 	return choices[scenarios.Variant(choices, s.st.Seed, "walk:"+st.ID, n, -1)]

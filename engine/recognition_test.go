@@ -118,21 +118,65 @@ func TestFlagMarkerIsBounded(t *testing.T) {
 	}
 }
 
-func TestUnflag(t *testing.T) {
-	sess, _ := engine.New("s", annotated(t), engine.Practice, 1, engine.Config{Grader: &fixedGrader{rubric: grading.DefaultRubric()}})
-	sess.Start(context.Background(), nil)
-	sess.Flag(1, scenarios.Confrontation, "")
-	if err := sess.Unflag(1); err != nil {
+// In assessment nothing is revealed, so a mark can be changed or taken
+// back; in practice and recognition the first judgement of a line counts.
+func TestJudgementsAreFinalOnceRevealed(t *testing.T) {
+	ctx := context.Background()
+	grader := &fixedGrader{rubric: grading.DefaultRubric(), queue: []scores{{1, 1, 1}}}
+	exam, _ := engine.New("a", annotated(t), engine.Assessment, 1, engine.Config{Grader: grader})
+	exam.Start(ctx, nil)
+	exam.Flag(1, scenarios.Withdrawal, "")
+	if _, err := exam.Flag(1, scenarios.Confrontation, ""); err != nil {
+		t.Errorf("changing a mark in assessment: %v", err)
+	}
+	if err := exam.Unflag(1); err != nil || len(exam.State().Flags) != 0 {
+		t.Errorf("taking a mark back in assessment: %v, %d flags left", err, len(exam.State().Flags))
+	}
+	if err := exam.Unflag(2); engine.ErrorCode(err) != engine.EWRONGTURN {
+		t.Errorf("unflagging a line not spoken: %v", err)
+	}
+
+	practice, _ := engine.New("p", annotated(t), engine.Practice, 1, engine.Config{Grader: grader})
+	practice.Start(ctx, nil)
+	practice.Flag(1, scenarios.Withdrawal, "")
+	if _, err := practice.Flag(1, scenarios.Confrontation, ""); engine.ErrorCode(err) != engine.EDUPLICATE {
+		t.Errorf("changing a revealed mark in practice: %v", err)
+	}
+	if err := practice.Unflag(1); engine.ErrorCode(err) != engine.EDUPLICATE {
+		t.Errorf("taking back a revealed mark in practice: %v", err)
+	}
+
+	rec, _ := engine.New("r", annotated(t), engine.Recognition, 1, engine.Config{})
+	rec.Start(ctx, nil)
+	if err := rec.Unflag(1); err != nil {
 		t.Fatal(err)
 	}
-	if err := sess.Unflag(1); err != nil {
-		t.Errorf("unflagging a line with no flag: %v", err)
+	if _, err := rec.Next(ctx, 1, nil); err != nil {
+		t.Fatal(err)
 	}
-	if n := len(sess.State().Flags); n != 0 {
-		t.Errorf("%d flags left", n)
+	// Line 1 was let pass and the answer shown: it cannot become a hit.
+	if _, err := rec.Flag(1, scenarios.Confrontation, ""); engine.ErrorCode(err) != engine.EDUPLICATE {
+		t.Errorf("flagging a line already judged: %v", err)
 	}
-	if err := sess.Unflag(2); engine.ErrorCode(err) != engine.EWRONGTURN {
-		t.Errorf("unflagging a line not spoken: %v", err)
+}
+
+// A line the scenario does not annotate is scored by the scenario's
+// rupture type, as before markers, and left out of recognition.
+func TestUnannotatedLines(t *testing.T) {
+	src := strings.Replace(annotatedYAML, "    marker: {type: confrontation, subtype: complaint-about-therapist}\n", "", 1)
+	s, problems := scenarios.Parse("marked.yaml", []byte(src), grading.DefaultRubric().Scale())
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	sess, _ := engine.New("s", s, engine.Practice, 1, engine.Config{Grader: &fixedGrader{rubric: grading.DefaultRubric()}})
+	sess.Start(context.Background(), nil)
+	f, err := sess.Flag(1, scenarios.Confrontation, "")
+	if err != nil || !f.Correct || f.Expected != nil {
+		t.Errorf("flag on an unannotated line: %+v, %v", f, err)
+	}
+	sess.Abandon()
+	if r := sess.State().Summary.Recognition; r != (engine.RecognitionScore{}) {
+		t.Errorf("an unannotated line was scored: %+v", r)
 	}
 }
 
@@ -218,5 +262,17 @@ func TestNextOnlyInRecognition(t *testing.T) {
 	sess.Start(context.Background(), nil)
 	if _, err := sess.Next(context.Background(), 1, nil); engine.ErrorCode(err) != engine.ENOTALLOWED {
 		t.Errorf("Next in practice mode: %v", err)
+	}
+}
+
+// A session left before the end still counts the line on show: the
+// trainee could have marked it.
+func TestAbandonedSessionCountsTheLastLine(t *testing.T) {
+	sess, _ := engine.New("s", annotated(t), engine.Practice, 1, engine.Config{Grader: &fixedGrader{rubric: grading.DefaultRubric()}})
+	sess.Start(context.Background(), nil)
+	sess.Abandon()
+	want := engine.RecognitionScore{Ruptures: 1, Misses: 1}
+	if got := sess.State().Summary.Recognition; got != want {
+		t.Errorf("recognition = %+v, want %+v", got, want)
 	}
 }

@@ -57,6 +57,11 @@ func runTest(ctx context.Context, scn *scenarios.Scenario, t scenarios.Test, cfg
 			return r, nil
 		}
 		step, err := s.Respond(ctx, n, text, nil)
+		if ErrorCode(err) == EINVALID {
+			// The test's own response is at fault: too long, say.
+			r.Failure = fmt.Sprintf("response %d: %s", i+1, ErrorMessage(err))
+			return r, nil
+		}
 		if err != nil {
 			return r, err
 		}

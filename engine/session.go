@@ -331,11 +331,17 @@ func (s *Session) Retry(n int) error {
 }
 
 // Flag records the trainee marking client turn n as a rupture of the given
-// type, scored against the line's annotation in the scenario; a second
-// flag of the same turn replaces the first.
+// type, scored against the line's annotation in the scenario. A line the
+// scenario does not annotate is scored by the old rule, the scenario's
+// rupture type, and left out of the recognition score.
 //
-// Errors: EINVALID for an unknown type, EWRONGTURN if turn n is not a
-// client line, EENDED after the end.
+// In assessment mode a second flag of the same line replaces the first.
+// Elsewhere the result is shown at once, so the first judgement of a line
+// is final: a changed mind after seeing the answer would score nothing.
+//
+// Errors: EINVALID for an unknown type or an overlong marker; EWRONGTURN
+// if turn n is not a client line; EDUPLICATE if the line's judgement is
+// final; EENDED after the end.
 func (s *Session) Flag(n int, ruptureType, marker string) (Flag, error) {
 	if s.st.Status == Ended {
 		return Flag{}, Errorf(EENDED, "this session has ended")
@@ -343,11 +349,11 @@ func (s *Session) Flag(n int, ruptureType, marker string) (Flag, error) {
 	if ruptureType != scenarios.Withdrawal && ruptureType != scenarios.Confrontation {
 		return Flag{}, Errorf(EINVALID, "choose %s or %s", scenarios.Confrontation, scenarios.Withdrawal)
 	}
-	if err := s.checkClientLine(n); err != nil {
-		return Flag{}, err
-	}
 	if utf8.RuneCountInString(marker) > MaxMarkerRunes {
 		return Flag{}, Errorf(EINVALID, "a marker's name can be at most %d characters", MaxMarkerRunes)
+	}
+	if err := s.checkJudgement(n); err != nil {
+		return Flag{}, err
 	}
 	f := Flag{Turn: n, RuptureType: ruptureType, Marker: strings.TrimSpace(marker), At: s.now()}
 	if m := LineMarker(s.scn, s.st.Turns[n-1]); m != nil {
@@ -355,6 +361,8 @@ func (s *Session) Flag(n int, ruptureType, marker string) (Flag, error) {
 		f.Expected = &e
 		f.Hit = m.IsRupture()
 		f.Correct = f.Hit && m.Type == ruptureType
+	} else {
+		f.Correct = ruptureType == s.scn.Rupture.Type
 	}
 	s.unflag(n)
 	s.st.Flags = append(s.st.Flags, f)
@@ -362,18 +370,39 @@ func (s *Session) Flag(n int, ruptureType, marker string) (Flag, error) {
 	return f, nil
 }
 
-// Unflag takes back a flag of client turn n: the trainee decided the line
-// is not a rupture after all. Unflagging a line without a flag is not an
-// error.
+// Unflag records that the trainee judges client turn n not a rupture: in
+// assessment mode it takes back a flag; elsewhere, as with Flag, the first
+// judgement is final. Unflagging a line without a flag changes nothing.
+//
+// Errors as for Flag.
 func (s *Session) Unflag(n int) error {
 	if s.st.Status == Ended {
 		return Errorf(EENDED, "this session has ended")
 	}
-	if err := s.checkClientLine(n); err != nil {
+	if err := s.checkJudgement(n); err != nil {
 		return err
 	}
 	s.unflag(n)
 	s.st.Updated = s.now()
+	return nil
+}
+
+// checkJudgement reports whether client turn n may be judged now.
+func (s *Session) checkJudgement(n int) error {
+	if err := s.checkClientLine(n); err != nil {
+		return err
+	}
+	if s.st.Mode == Assessment {
+		return nil
+	}
+	if s.st.Mode == Recognition && n < s.Pending() {
+		return Errorf(EDUPLICATE, "you have already judged line %d", n)
+	}
+	for _, f := range s.st.Flags {
+		if f.Turn == n {
+			return Errorf(EDUPLICATE, "you have already marked line %d; the first mark counts", n)
+		}
+	}
 	return nil
 }
 
@@ -500,8 +529,10 @@ func (s *Session) recognition() RecognitionScore {
 	for _, f := range s.st.Flags {
 		flags[f.Turn] = f
 	}
-	for i, t := range s.st.Turns {
-		closing := i == len(s.st.Turns)-1 && s.st.Status == Ended && s.st.Mode != Recognition
+	for _, t := range s.st.Turns {
+		// A closing line comes with the end, too late to mark, except in
+		// recognition practice, where it is judged like any other.
+		closing := scenarios.IsEnding(t.Stage) && s.st.Mode != Recognition
 		m := LineMarker(s.scn, t)
 		if m == nil || closing {
 			continue

@@ -758,7 +758,7 @@ func TestFlag(t *testing.T) {
 		wantCorrect bool
 	}{
 		{1, "confrontation", "", true},
-		{1, "withdrawal", "", false}, // replaces the first
+		{1, "withdrawal", engine.EDUPLICATE, false}, // the result was shown: the first mark counts
 		{2, "confrontation", engine.EWRONGTURN, false},
 		{0, "confrontation", engine.EWRONGTURN, false},
 		{1, "anger", engine.EINVALID, false},
@@ -772,10 +772,9 @@ func TestFlag(t *testing.T) {
 			t.Errorf("Flag(%d, %s) correct = %v", tt.turn, tt.rupture, f.Correct)
 		}
 	}
-	if flags := sess.State().Flags; len(flags) != 1 || flags[0].RuptureType != "withdrawal" {
-		t.Fatalf("flags = %+v, want the replacing one only", flags)
+	if flags := sess.State().Flags; len(flags) != 1 || flags[0].RuptureType != "confrontation" {
+		t.Fatalf("flags = %+v, want the first one only", flags)
 	}
-	sess.Flag(1, "confrontation", "")
 	sess.Respond(context.Background(), 1, "I was late.", nil)
 	sess.Respond(context.Background(), 3, "It makes sense.", nil)
 	sum := sess.State().Summary

@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"time"
+
+	"github.com/repairgym/repairgym/scenarios"
 )
 
 // Roles.
@@ -22,6 +24,13 @@ type User struct {
 	Created  time.Time `json:"created"`
 	// PasswordHash is a bcrypt hash; it never leaves the server.
 	PasswordHash []byte `json:"-"`
+}
+
+// Sees reports whether a user may see and practise a scenario version:
+// one shared with the program, one kept to their cohort, or any if they
+// are an admin.
+func (u User) Sees(s *scenarios.Scenario) bool {
+	return s.Cohort == "" || u.Role == RoleAdmin || s.Cohort == u.Cohort
 }
 
 // A Token is a login: the hash of the secret the browser or client holds,

@@ -73,6 +73,15 @@ func (c *Catalog) Versions(id string) []*Scenario {
 	return out
 }
 
+// All returns every version of every scenario, by id and version.
+func (c *Catalog) All() []*Scenario {
+	var out []*Scenario
+	for _, s := range c.List() {
+		out = append(out, c.Versions(s.ID)...)
+	}
+	return out
+}
+
 // List returns the latest version of every scenario, by id.
 func (c *Catalog) List() []*Scenario {
 	return c.ListFor(nil)

@@ -24,7 +24,7 @@ const (
 // Lint does not run the scenario's tests, which need a grader; see
 // engine.RunTests.
 func Lint(s *Scenario, scale Scale) []Problem {
-	l := &linter{s: s, scale: scale, edges: map[string][]string{}}
+	l := &linter{s: s, scale: scale, edges: map[string][]string{}, budget: simulationBudget}
 	for _, st := range s.Stages {
 		l.stage(st)
 	}
@@ -48,6 +48,8 @@ type linter struct {
 	// some score can take.
 	edges    map[string][]string
 	problems []Problem
+	// budget is what is left of simulationBudget.
+	budget int
 }
 
 func (l *linter) add(severity string, p Pos, format string, args ...any) {
@@ -79,7 +81,7 @@ func (l *linter) stage(st *Stage) {
 			}
 		}
 	}) {
-		l.add(SeverityWarning, st.Pos, "stage %q tests too many criteria at once to simulate every score; its transitions were not checked", st.ID)
+		l.add(SeverityWarning, st.Pos, "stage %q tests too many criteria to simulate every score; its transitions were not checked", st.ID)
 		for i := range fired {
 			fired[i] = true
 		}
@@ -111,9 +113,10 @@ func (l *linter) always(c Condition) bool {
 	return true
 }
 
-// maxSimulated bounds the score combinations simulated at one stage, so
-// that a stage testing many criteria at once cannot tie up the server.
-const maxSimulated = 100_000
+// simulationBudget bounds the work of simulating a whole scenario, in
+// conditions checked, so that a large file on a rubric of many criteria
+// cannot tie up the server. Real scenarios use a few thousand.
+const simulationBudget = 2_000_000
 
 // eachScore calls fn with every combination of scores that can make a
 // difference to the stage's conditions. On a short scale that is every
@@ -148,12 +151,13 @@ func (l *linter) eachScore(criteria []string, st *Stage, fn func(map[string]int)
 		}
 		sort.Ints(values[i])
 	}
-	combinations := 1
+	cost := len(st.Transitions)
 	for _, v := range values {
-		if combinations *= len(v); combinations > maxSimulated {
+		if cost *= len(v); cost > l.budget {
 			return false
 		}
 	}
+	l.budget -= cost
 	scores := make(map[string]int, len(criteria))
 	var walk func(i int)
 	walk = func(i int) {
@@ -259,7 +263,12 @@ func (l *linter) markers() {
 		}
 	}
 	for _, name := range []string{Repaired, Unrepaired} {
-		if e := l.s.Endings[name]; e != nil && e.Marker != nil && !e.Marker.IsRupture() {
+		e := l.s.Endings[name]
+		switch {
+		case e == nil:
+		case e.Marker == nil:
+			l.add(SeverityWarning, e.Pos, "ending %q has no marker: say whether its lines show a rupture, for recognition practice", name)
+		case !e.Marker.IsRupture():
 			ordinary = true
 		}
 	}

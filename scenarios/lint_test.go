@@ -13,6 +13,8 @@ import (
 var annotated = strings.NewReplacer(
 	"    direction: Angry.\n", "    direction: Angry.\n    marker: {type: confrontation, subtype: complaint-about-therapist}\n",
 	"    direction: Softening.\n", "    direction: Softening.\n    marker: none\n",
+	"    client: [Thanks.]\n", "    client: [Thanks.]\n    marker: none\n",
+	"    client: [Whatever.]\n", "    client: [Whatever.]\n    marker: {type: withdrawal, subtype: minimal-response}\n",
 ).Replace(base) + `tests:
   - name: repair
     responses: [I was late. What was it like?, Tell me more.]
@@ -55,6 +57,8 @@ func TestLintFindings(t *testing.T) {
 			"1:1: warning: the scenario has no tests; add a tests section with responses that reach repaired and unrepaired",
 			"19:3: warning: stage \"opening\" has no marker: say whether its lines show a rupture (marker: none, or its type and subtype), so that flags on them can be scored",
 			"30:3: warning: stage \"calmer\" has no marker: say whether its lines show a rupture (marker: none, or its type and subtype), so that flags on them can be scored",
+			"42:3: warning: ending \"repaired\" has no marker: say whether its lines show a rupture, for recognition practice",
+			"44:3: warning: ending \"unrepaired\" has no marker: say whether its lines show a rupture, for recognition practice",
 		}},
 		{name: "a transition the one before it shadows",
 			old: "        to: repaired\n", new: "        to: repaired\n      - when: {exploration: \">=4\"}\n        to: opening\n",
@@ -89,7 +93,7 @@ func TestLintFindings(t *testing.T) {
 			want: []string{"43:13: warning: stage \"calmer\": the transition to \"repaired\" can never be taken; the transitions before it catch every score it allows"}},
 		{name: "tests that reach only one ending",
 			old: "    ending: unrepaired\n", new: "    ending: repaired\n",
-			want: []string{"49:5: warning: no test ends unrepaired"}},
+			want: []string{"51:5: warning: no test ends unrepaired"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,7 +132,7 @@ func TestLintBoundsTheSimulation(t *testing.T) {
 		t.Fatal(problems)
 	}
 	found := scenarios.Lint(s, sc)
-	if len(found) != 1 || !strings.Contains(found[0].Message, "too many criteria at once") {
+	if len(found) != 1 || !strings.Contains(found[0].Message, "too many criteria to simulate") {
 		t.Errorf("findings = %v", found)
 	}
 }

@@ -516,14 +516,7 @@ func (d *decoder) threshold(n *node, criterion string, rng [2]int) (Condition, b
 		op = "=="
 	}
 	c := Condition{Criterion: criterion, Op: op, Value: v}
-	holds := false
-	for s := rng[0]; s <= rng[1]; s++ {
-		if c.Holds(s) {
-			holds = true
-			break
-		}
-	}
-	if !holds {
+	if !c.holdsIn(rng) {
 		d.errorAt(n, "%s: %q can never hold; %s scores run from %d to %d", criterion, n.value, criterion, rng[0], rng[1])
 		return Condition{}, false
 	}
@@ -543,7 +536,7 @@ func (d *decoder) endings(ef field) map[string]*Ending {
 		}
 		what := fmt.Sprintf("ending %q", name)
 		cf := d.mapping(f.key, f.value, what, []string{"client", "marker"}, []string{"client"})
-		e := &Ending{}
+		e := &Ending{Pos: Pos{f.key.line, f.key.col}}
 		if c, ok := cf["client"]; ok {
 			e.Client = d.lines(c, what+" client", 1)
 		}

@@ -114,6 +114,8 @@ type Condition struct {
 type Ending struct {
 	Client []string `json:"client"`
 	Marker *Marker  `json:"marker,omitempty"`
+
+	Pos Pos `json:"-"`
 }
 
 // A Marker annotates a client line: the rupture it shows, or none. An
@@ -228,6 +230,36 @@ func (c Condition) Holds(score int) bool {
 		return score < c.Value
 	case "==":
 		return score == c.Value
+	}
+	return false
+}
+
+// FitsScale reports the first condition of the scenario that a rubric's
+// scale cannot serve: one on a criterion the scale lacks, or one no score
+// on it can meet. A scenario that fits has nothing to report.
+func (s *Scenario) FitsScale(scale Scale) (Condition, string, bool) {
+	for _, st := range s.Stages {
+		for _, t := range st.Transitions {
+			for _, c := range t.When {
+				rng, ok := scale[c.Criterion]
+				if !ok {
+					return c, fmt.Sprintf("stage %q tests %q, which the rubric does not have", st.ID, c.Criterion), false
+				}
+				if !c.holdsIn(rng) {
+					return c, fmt.Sprintf("stage %q: %s can never hold on a scale of %d to %d", st.ID, c, rng[0], rng[1]), false
+				}
+			}
+		}
+	}
+	return Condition{}, "", true
+}
+
+// holdsIn reports whether some score in the range meets the condition.
+func (c Condition) holdsIn(rng [2]int) bool {
+	for v := rng[0]; v <= rng[1]; v++ {
+		if c.Holds(v) {
+			return true
+		}
 	}
 	return false
 }

@@ -217,9 +217,17 @@ func (s *Server) putScenario(c echo.Context) error {
 		if scn.ID != id {
 			return badRequest(fmt.Sprintf("the file's id is %q, not %q", scn.ID, id))
 		}
+		// A scenario whose newest version is kept to a cohort belongs to
+		// that cohort: no one else may put a version above it, which
+		// would take it over. The answer confirms no more than that the
+		// id is taken.
+		cur, exists := s.cfg.Catalog.Latest(id)
+		if exists && !me.Sees(cur) {
+			return newError(http.StatusConflict, engine.ECONFLICT, fmt.Sprintf("the id %q is taken by another cohort's scenario; choose another", id))
+		}
 		// Version numbers run across cohorts, so the latest may be one the
-		// saver cannot see; the answer says which number to go above.
-		if cur, ok := s.cfg.Catalog.Latest(id); ok && scn.Version <= cur.Version {
+		// saver has not seen; the answer says which number to go above.
+		if exists && scn.Version <= cur.Version {
 			return c.JSON(http.StatusConflict, map[string]any{
 				"error":  map[string]string{"code": engine.ECONFLICT, "message": fmt.Sprintf("version %d exists; raise the version above %d", scn.Version, cur.Version)},
 				"latest": cur.Version,
@@ -410,7 +418,9 @@ func hideAttemptScores(as []engine.Attempt) []engine.Attempt {
 	return out
 }
 
-func (s *Server) traineeName(c echo.Context, id string, cache map[string]string) string {
+// userName returns the username of a user id, or "" if there is none,
+// remembering names in cache for the rest of the request.
+func (s *Server) userName(c echo.Context, id string, cache map[string]string) string {
 	if name, ok := cache[id]; ok {
 		return name
 	}
@@ -428,7 +438,7 @@ func (s *Server) getSession(c echo.Context) error {
 		return err
 	}
 	me := currentUser(c)
-	v := s.sessionView(me, rec, s.traineeName(c, rec.Trainee, map[string]string{}), true)
+	v := s.sessionView(me, rec, s.userName(c, rec.Trainee, map[string]string{}), true)
 	// A supervisor's ratings are scores too: held back, like the
 	// machine's, until an assessment ends.
 	if !scoresVisible(me, rec) {
@@ -476,7 +486,7 @@ func (s *Server) listSessions(c echo.Context) error {
 	out := make([]sessionJSON, 0, len(recs))
 	for _, rec := range recs {
 		if canSee(me, rec) {
-			out = append(out, s.sessionView(me, rec, s.traineeName(c, rec.Trainee, names), false))
+			out = append(out, s.sessionView(me, rec, s.userName(c, rec.Trainee, names), false))
 		}
 	}
 	return c.JSON(http.StatusOK, out)

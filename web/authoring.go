@@ -151,7 +151,7 @@ func (s *Server) scenarioVersions(c echo.Context) error {
 		v := versionJSON{Version: scn.Version, Origin: "library", Cohort: scn.Cohort}
 		if sv, ok := byVersion[scn.Version]; ok {
 			v.Origin = "saved"
-			v.Author = s.traineeName(c, sv.Author, names)
+			v.Author = s.userName(c, sv.Author, names)
 			saved := sv.Saved
 			v.Saved = &saved
 		}

@@ -305,10 +305,20 @@ func TestScenarioSharing(t *testing.T) {
 			t.Fatalf("PUT %s: %d %v", path, st, out)
 		}
 	}
-	// sue cannot see version 2, kept to c1, but the number is taken: the
-	// answer says which number to go above.
-	if st, out := ts.sendYAML(t, sue.token, http.MethodPut, "/api/scenarios/late-again", v2); st != http.StatusConflict || num(out["latest"]) != 2 {
-		t.Errorf("saving over a hidden version: %d %v", st, out)
+	// sue cannot see version 2, kept to c1: she may not put a version
+	// above it, which would take c1's scenario over, and the answer gives
+	// away no more than that the id is taken.
+	v3 := strings.Replace(v1, "version: 1", "version: 3", 1)
+	for _, body := range []string{v2, v3} {
+		st, out := ts.sendYAML(t, sue.token, http.MethodPut, "/api/scenarios/late-again", body)
+		if st != http.StatusConflict || out["latest"] != nil || !strings.Contains(fmt.Sprint(out["error"]), "taken") {
+			t.Errorf("saving over another cohort's scenario: %d %v", st, out)
+		}
+	}
+	// sam can see version 2: a draft at or below it is told the number
+	// to go above.
+	if st, out := ts.sendYAML(t, sam.token, http.MethodPut, "/api/scenarios/late-again?share=cohort", v2); st != http.StatusConflict || num(out["latest"]) != 2 {
+		t.Errorf("saving a version number that exists: %d %v", st, out)
 	}
 	if st, _ := ts.sendYAML(t, admin.token, http.MethodPut, "/api/scenarios/own-one?share=cohort", strings.Replace(own, "version: 1", "version: 2", 1)); st != http.StatusBadRequest {
 		t.Errorf("an admin without a cohort keeping a scenario to it: %d", st)

@@ -14,15 +14,13 @@ import (
 
 	"github.com/repairgym/repairgym/engine"
 	"github.com/repairgym/repairgym/grading"
-	"github.com/repairgym/repairgym/scenarios"
 )
 
 // rubricSources keeps each rubric version's YAML as written, for the
 // editor and for comparing versions.
 type rubricSources struct {
-	mu   sync.RWMutex
-	byV  map[int]engine.RubricVersion
-	base int
+	mu  sync.RWMutex
+	byV map[int]engine.RubricVersion
 }
 
 func (rs *rubricSources) add(v engine.RubricVersion) {
@@ -55,11 +53,9 @@ func (rs *rubricSources) list() []engine.RubricVersion {
 // that no longer parses is skipped with a warning: the program goes on
 // with the versions before it.
 func (s *Server) loadRubrics(ctx context.Context) error {
-	base := s.cfg.RubricSource
-	if base == nil {
-		base = grading.DefaultRubricSource()
+	if s.cfg.RubricSource != nil {
+		s.rubricSrc.add(engine.RubricVersion{Version: s.cfg.Rubric.Version, Source: s.cfg.RubricSource})
 	}
-	s.rubricSrc.add(engine.RubricVersion{Version: s.cfg.Rubric.Version, Source: base})
 	saved, err := s.cfg.Store.RubricVersions(ctx)
 	if err != nil {
 		return fmt.Errorf("web: load rubrics: %w", err)
@@ -130,7 +126,7 @@ func (s *Server) rubricVersions(c echo.Context) error {
 		v := versionJSON{Version: rv.Version, Origin: "library"}
 		if rv.Author != "" {
 			v.Origin = "saved"
-			v.Author = s.traineeName(c, rv.Author, names)
+			v.Author = s.userName(c, rv.Author, names)
 			saved := rv.Saved
 			v.Saved = &saved
 		}
@@ -145,6 +141,9 @@ func readRubric(c echo.Context) ([]byte, *grading.Rubric, []problemJSON, error) 
 	src, err := io.ReadAll(io.LimitReader(c.Request().Body, grading.MaxRubricSize+1))
 	if err != nil {
 		return nil, nil, nil, badRequest("could not read the rubric")
+	}
+	if len(src) > grading.MaxRubricSize {
+		return nil, nil, nil, newError(http.StatusRequestEntityTooLarge, codeTooLarge, fmt.Sprintf("a rubric can be at most %d KiB", grading.MaxRubricSize>>10))
 	}
 	r, problems := grading.CheckRubric(src)
 	out := make([]problemJSON, len(problems))
@@ -165,15 +164,16 @@ func (s *Server) validateRubric(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"valid": len(problems) == 0, "problems": problems})
 }
 
-// rubricBreaks finds the scenarios a rubric would break: transitions on
-// criteria it no longer has, or on scores outside its levels. Each is a
-// problem at the top of the rubric, naming the scenario.
+// rubricBreaks finds the scenario versions a rubric would break, each a
+// problem at the top of the rubric naming it: every version, since old
+// sessions go on running theirs.
 func (s *Server) rubricBreaks(r *grading.Rubric) []problemJSON {
 	var out []problemJSON
-	for _, scn := range s.cfg.Catalog.List() {
-		if _, problems := scenarios.Parse(scn.ID, scn.Source, r.Scale()); len(problems) > 0 {
+	scale := r.Scale()
+	for _, scn := range s.cfg.Catalog.All() {
+		if c, why, ok := scn.FitsScale(scale); !ok {
 			out = append(out, problemJSON{Line: 1, Col: 1,
-				Message: fmt.Sprintf("scenario %q would no longer work with this rubric: %s (line %d)", scn.ID, problems[0].Message, problems[0].Line)})
+				Message: fmt.Sprintf("scenario %q version %d would no longer work with this rubric: %s (line %d)", scn.ID, scn.Version, why, c.Pos.Line)})
 		}
 	}
 	return out

@@ -35,8 +35,8 @@ type Config struct {
 	// Rubric is the rubric the program starts with; versions saved later
 	// by supervisors are read from the store and take over from it.
 	Rubric *grading.Rubric
-	// RubricSource is Rubric's YAML, for the editor; nil when Rubric is
-	// the built-in one.
+	// RubricSource is Rubric's YAML, for the editor. With neither, the
+	// program starts with the built-in rubric.
 	RubricSource []byte
 	// NewGrader makes the grader for a rubric; nil makes the offline one.
 	NewGrader func(*grading.Rubric) engine.Grader
@@ -110,7 +110,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("web: a store and a catalog are required")
 	}
 	if cfg.Rubric == nil {
-		cfg.Rubric = grading.DefaultRubric()
+		cfg.Rubric, cfg.RubricSource = grading.DefaultRubric(), grading.DefaultRubricSource()
 	}
 	if cfg.NewGrader == nil {
 		cfg.NewGrader = func(r *grading.Rubric) engine.Grader { return grading.NewLexicon(r) }

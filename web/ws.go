@@ -405,10 +405,16 @@ func (s *Server) handleMessage(ctx context.Context, c *conn, data []byte) (stop 
 		reply := map[string]any{"type": "flag_result", "turn": msg.Turn, "flagged": kind != ""}
 		if rec.State.Mode != engine.Assessment {
 			// Practice and recognition say at once whether the line was
-			// a rupture; assessment keeps it for the end.
+			// a rupture; assessment keeps it for the end. Letting a line
+			// pass is right when it was an ordinary one.
+			expected := s.annotation(rec, msg.Turn)
 			reply["correct"] = f.Correct
-			reply["rupture_type"] = f.RuptureType
-			reply["expected"] = s.annotation(rec, msg.Turn)
+			if kind == "" {
+				reply["correct"] = expected != nil && !expected.IsRupture()
+			} else {
+				reply["rupture_type"] = f.RuptureType
+			}
+			reply["expected"] = expected
 		}
 		out := []any{reply}
 		if step.Client.N > 0 {

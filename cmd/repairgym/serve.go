@@ -167,6 +167,7 @@ func serve(ctx context.Context, e env, cfg serveConfig, log *slog.Logger) error 
 		return err
 	}
 	if err := fillCatalog(ctx, catalog, store, cfg.scenarioDir, srv.Rubric(), log); err != nil {
+		srv.Shutdown(ctx)
 		return err
 	}
 	generated, err := srv.EnsureAdmin(ctx, cfg.adminPassword)
