@@ -128,6 +128,7 @@ async function fetchRaw(method, path, body, signal) {
     const err = new Error(data && data.error ? sentence(data.error.message) : 'Something went wrong on the server. Try again in a moment.');
     err.status = res.status;
     err.problems = data && data.problems;
+    err.latest = data && data.latest;
     throw err;
   }
   return res;
@@ -338,7 +339,12 @@ function flagResultText(m, sent) {
   if (!('correct' in m)) {
     return m.flagged ? 'Marked; you\u2019ll see how you did at the end.' : 'Mark taken back.';
   }
-  const exp = m.expected && m.expected.type ? m.expected : null;
+  // expected is the line's annotation: null when the scenario does not
+  // say, {} for an ordinary line, {type, subtype} for a rupture.
+  if (m.expected == null) {
+    return m.flagged ? 'Marked. This scenario does not say whether the line is a rupture, so the mark is not scored.' : 'Noted. This line is not scored.';
+  }
+  const exp = m.expected.type ? m.expected : null;
   if (!m.flagged) {
     if (!sent || !sent.recognition) return 'Mark taken back.';
     return exp ? `That line was ${ruptureName(exp.type, exp.subtype)} — a rupture worth noticing.` : 'Right — that line was an ordinary one.';
@@ -356,7 +362,7 @@ function flagResultText(m, sent) {
 
 // flagGood tells a right judgement from a wrong one, for styling.
 function flagGood(m) {
-  if (!('correct' in m)) return null;
+  if (!('correct' in m) || m.expected == null) return null;
   const rupture = !!(m.expected && m.expected.type);
   return m.flagged ? m.correct : !rupture;
 }
@@ -682,6 +688,7 @@ async function showPractice(id) {
         flagResult.textContent = '';
         flagResult.className = '';
         flagUndo.hidden = true;
+        flagToggle.disabled = false;
         setBusy(false);
         text.value = '';
         counter.textContent = '0 / 4000';
@@ -702,7 +709,11 @@ async function showPractice(id) {
         flagResult.textContent = flagResultText(m, sentFlag);
         const good = flagGood(m);
         flagResult.className = good === null ? 'muted' : good ? 'good' : 'bad';
-        flagUndo.hidden = !m.flagged;
+        // Where the answer is shown at once the first mark counts; in an
+        // assessment it can be changed until the end.
+        const revealed = 'correct' in m;
+        flagUndo.hidden = !m.flagged || revealed;
+        flagToggle.disabled = revealed;
         break;
       }
       case 'error':
@@ -1057,16 +1068,16 @@ async function showUsers() {
   await load();
 }
 
-// ---------- authoring ----------
+// ---------- editors ----------
 
-// editor is the open scenario editor, if any; closing it stops its timers
-// and requests.
+// The scenario and rubric editors share their parts: a YAML textarea with
+// a gutter of line numbers, problems listed and marked at their line as
+// you type, the version field raised on saving, and the version history
+// with its line diff. Each page says what checking and saving mean for it.
+
+// editor is the open editor, if any; closing it stops its timers and
+// requests.
 let editor = null;
-// importedDraft is a file read on the list page, handed to the editor.
-let importedDraft = null;
-// The editor's route for a draft that is not saved yet. Scenario ids are
-// lowercase letters, digits and hyphens, so none can be ":new".
-const newDraft = ':new';
 
 function closeEditor() {
   if (editor) {
@@ -1081,12 +1092,47 @@ function leaveEditor() {
   return !editor || !editor.dirty() || confirm('Leave the editor? Your changes to this draft are not saved.');
 }
 
-function scenarioPath(id, rest = '') {
-  return `/api/scenarios/${encodeURIComponent(id)}${rest}`;
+// openEditor makes the state of an editor page about to be filled and
+// makes it the open editor. Until it is closed, the browser asks before a
+// tab with unsaved changes goes away.
+function openEditor(ta) {
+  const ed = {
+    closed: false, timer: 0, seq: 0, controller: null, baseline: '',
+    dirty() { return ta.value !== ed.baseline; },
+    close() {
+      ed.closed = true;
+      clearTimeout(ed.timer);
+      if (ed.controller) ed.controller.abort();
+      window.removeEventListener('beforeunload', beforeUnload);
+    },
+  };
+  const beforeUnload = (ev) => {
+    if (ed.dirty()) ev.preventDefault();
+  };
+  closeEditor();
+  editor = ed;
+  window.addEventListener('beforeunload', beforeUnload);
+  return ed;
 }
 
-// yamlField reads a top-level field of a scenario file, such as its id,
-// without parsing the YAML: good enough to name and number a draft.
+// fillSlots puts the shared parts of a page in place: each element with
+// a data-template attribute is replaced by that template's content.
+function fillSlots(root) {
+  for (const slot of root.querySelectorAll('[data-template]')) slot.replaceWith(template(slot.dataset.template));
+}
+
+// onSaveKey saves on Ctrl+S (⌘+S on a Mac) anywhere in root.
+function onSaveKey(root, save) {
+  root.addEventListener('keydown', (ev) => {
+    if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === 's') {
+      ev.preventDefault();
+      save();
+    }
+  });
+}
+
+// yamlField reads a top-level field of a scenario or rubric file, such as
+// its id, without parsing the YAML: good enough to name and number a draft.
 function yamlField(text, name) {
   const m = new RegExp(`^${name}:[ \\t]*(.*)$`, 'm').exec(text);
   if (!m) return '';
@@ -1096,12 +1142,277 @@ function yamlField(text, name) {
   return v.replace(/[ \t]+#.*$/, '').trim();
 }
 
-// base64 encodes text as UTF-8, for a data: URL.
-function base64(text) {
-  const bytes = new TextEncoder().encode(text);
-  let bin = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(bin);
+// withVersion returns a file with its top-level version set to n, keeping
+// any comment after it; a file without one is returned as it is.
+function withVersion(text, n) {
+  return text.replace(/^(version:[ \t]*)[^\n#]*?([ \t]*(#.*)?)$/m, `$1${n}$2`);
+}
+
+// latestVersion is the highest version in a list of versions, or 0.
+function latestVersion(versions) {
+  let latest = 0;
+  for (const v of versions) latest = Math.max(latest, v.version);
+  return latest;
+}
+
+// lineEditor runs the shared editor (tpl-line-editor) of the page on
+// show: the gutter numbers the lines and marks those with problems, each
+// listed problem takes the caret to its line, and the draft is checked a
+// moment after typing stops. check(draft, signal, stale) is the page's
+// own checking: it shows what it finds with showProblems and sets
+// status's text, and gives up once stale() says a newer check has begun.
+// onInput runs at every change of the text.
+function lineEditor(ed, { check, onInput }) {
+  const ta = $('#source');
+  const gutter = $('#gutter');
+  const gutterLines = $('.gutter-lines', gutter);
+  const status = $('#check-status');
+  const problemList = $('#problems');
+
+  // ----- the gutter -----
+  let lineCount = 0;
+  // marks holds the problems by line, for the gutter.
+  let marks = new Map();
+  const lineHeight = () => parseFloat(getComputedStyle(ta).lineHeight) || 20;
+  const syncGutter = () => { gutter.scrollTop = ta.scrollTop; };
+  const markCurrentLine = () => {
+    let n = 1;
+    const upTo = ta.selectionStart;
+    for (let i = ta.value.indexOf('\n'); i >= 0 && i < upTo; i = ta.value.indexOf('\n', i + 1)) n++;
+    const old = gutterLines.querySelector('.current');
+    if (old) old.classList.remove('current');
+    const d = gutterLines.children[n - 1];
+    if (d) d.classList.add('current');
+  };
+  const renderGutter = () => {
+    let n = 1;
+    for (let i = ta.value.indexOf('\n'); i >= 0; i = ta.value.indexOf('\n', i + 1)) n++;
+    if (n > lineCount) {
+      const frag = document.createDocumentFragment();
+      for (let i = lineCount + 1; i <= n; i++) frag.append(el('div', { class: 'ln', 'data-line': String(i), text: String(i) }));
+      gutterLines.append(frag);
+    } else {
+      while (gutterLines.children.length > n) gutterLines.lastChild.remove();
+    }
+    lineCount = n;
+    for (const d of gutterLines.querySelectorAll('.has-problem')) {
+      d.classList.remove('has-problem', 'severity-error', 'severity-warning');
+      d.removeAttribute('title');
+    }
+    for (const [line, m] of marks) {
+      const d = gutterLines.children[line - 1];
+      if (!d) continue;
+      d.classList.add('has-problem', `severity-${m.severity}`);
+      d.title = m.messages.join('\n');
+    }
+    markCurrentLine();
+    syncGutter();
+  };
+  // goToLine puts the caret at a problem's place and scrolls it into view.
+  const goToLine = (line, col) => {
+    const lines = ta.value.split('\n');
+    line = Math.min(Math.max(1, line), lines.length);
+    let pos = 0;
+    for (let i = 0; i < line - 1; i++) pos += lines[i].length + 1;
+    pos += Math.min(Math.max(0, (col || 1) - 1), lines[line - 1].length);
+    ta.focus({ preventScroll: true });
+    ta.setSelectionRange(pos, pos);
+    const lh = lineHeight();
+    const top = (line - 1) * lh;
+    if (top < ta.scrollTop || top > ta.scrollTop + ta.clientHeight - 2 * lh) ta.scrollTop = Math.max(0, top - ta.clientHeight / 3);
+    ta.scrollIntoView({ block: 'nearest' });
+    markCurrentLine();
+    syncGutter();
+  };
+
+  // ----- problems -----
+  const where = (p) => (p.line ? `line ${p.line}, col ${p.col}: ${p.message}` : p.message);
+  const problemItem = (p) => {
+    const b = el('button', { type: 'button', class: 'problem-link', text: where(p) });
+    if (p.line) b.addEventListener('click', () => goToLine(p.line, p.col));
+    else b.disabled = true;
+    return el('li', { class: `problem severity-${p.severity || 'error'}`, 'data-line': String(p.line || 0) }, b);
+  };
+  const setMarks = (problems) => {
+    marks = new Map();
+    for (const p of problems) {
+      if (!p.line) continue;
+      const m = marks.get(p.line) || { severity: 'warning', messages: [] };
+      if ((p.severity || 'error') === 'error') m.severity = 'error';
+      m.messages.push(p.message);
+      marks.set(p.line, m);
+    }
+    renderGutter();
+  };
+  // showProblems lists problems under the editor and marks the lines of
+  // marked (by default the same) in the gutter.
+  const showProblems = (listed, marked = listed) => {
+    problemList.replaceChildren(...listed.map(problemItem));
+    setMarks(marked);
+  };
+
+  // ----- checking -----
+  const runChecks = async () => {
+    clearTimeout(ed.timer);
+    const seq = ++ed.seq;
+    if (ed.controller) ed.controller.abort();
+    const ctrl = new AbortController();
+    ed.controller = ctrl;
+    const stale = () => seq !== ed.seq || ed.closed;
+    // Saying "Checking…" at every pause in typing would be read out each
+    // time; the class shows it without a word.
+    status.classList.add('checking');
+    try {
+      await check(ta.value, ctrl.signal, stale);
+    } catch (e) {
+      if (e.name === 'AbortError' || stale()) return;
+      status.textContent = `The draft could not be checked: ${e.message}`;
+    } finally {
+      if (seq === ed.seq) status.classList.remove('checking');
+    }
+  };
+  const scheduleChecks = () => {
+    clearTimeout(ed.timer);
+    ed.timer = setTimeout(runChecks, 400);
+  };
+
+  ta.addEventListener('input', () => {
+    renderGutter();
+    if (onInput) onInput();
+    scheduleChecks();
+  });
+  ta.addEventListener('scroll', syncGutter);
+  for (const ev of ['click', 'keyup', 'select']) ta.addEventListener(ev, markCurrentLine);
+  // The textarea can be resized; the gutter follows its height.
+  new ResizeObserver(syncGutter).observe(ta);
+  renderGutter();
+
+  // replaceDraft puts new text in the editor, keeping the caret near
+  // where it was, and checks it.
+  const replaceDraft = (newText) => {
+    const pos = ta.selectionStart;
+    const top = ta.scrollTop;
+    ta.value = newText;
+    ta.setSelectionRange(Math.min(pos, newText.length), Math.min(pos, newText.length));
+    ta.scrollTop = top;
+    renderGutter();
+    runChecks();
+  };
+
+  return { ta, status, problemItem, showProblems, runChecks, replaceDraft };
+}
+
+// versionHistory runs the version history (tpl-versions) of the editor
+// on show: a row for each version, to open in the editor or download, and
+// a comparison of two versions, or of one with the draft, line by line.
+// list() fetches the versions; source(n) fetches version n's text;
+// where(v) says where a version came from; download(v) gives its link's
+// href and file name; onLoad(versions, fresh) runs once they are shown.
+function versionHistory(ed, lines, { list, source, where, download, saveStatus, onLoad }) {
+  const sources = {};
+  const sourceOf = async (v) => {
+    if (v === 'draft') return lines.ta.value;
+    if (!(v in sources)) sources[v] = await source(v);
+    return sources[v];
+  };
+  const rowsEl = $('#version-rows');
+  const compare = $('#compare');
+  const from = $('#compare-from');
+  const to = $('#compare-to');
+  const diffBox = $('#diff');
+  const diffSummary = $('#diff-summary');
+  const versionName = (v) => (v === 'draft' ? 'your draft' : `version ${v}`);
+  const showDiff = async () => {
+    const a = from.value, b = to.value;
+    diffSummary.textContent = 'Comparing…';
+    try {
+      const [oldText, newText] = await Promise.all([sourceOf(a), sourceOf(b)]);
+      if (ed.closed) return;
+      const ops = diffLines(oldText, newText);
+      const added = ops.filter((o) => o.kind === 'add').length;
+      const removed = ops.filter((o) => o.kind === 'del').length;
+      if (!added && !removed) {
+        diffSummary.textContent = `No differences between ${versionName(a)} and ${versionName(b)}.`;
+        diffBox.hidden = true;
+        return;
+      }
+      diffSummary.textContent = `From ${versionName(a)} to ${versionName(b)}: ${plural(added, 'line', 'lines')} added, ${plural(removed, 'line', 'lines')} removed.`;
+      renderDiff(diffBox, ops);
+      diffBox.hidden = false;
+    } catch (e) {
+      diffSummary.textContent = `The versions could not be compared: ${e.message}`;
+      diffBox.hidden = true;
+    }
+  };
+  // load shows the versions; after a save (fresh), what the save changed.
+  const load = async (fresh) => {
+    let versions;
+    try {
+      versions = await list();
+    } catch (e) {
+      if (!ed.closed) rowsEl.replaceChildren(el('tr', {}, el('td', { colspan: '5', class: 'error', text: e.message })));
+      return;
+    }
+    if (ed.closed) return;
+    versions = [...versions].sort((a, b) => a.version - b.version);
+    $('.empty-versions').hidden = versions.length > 0;
+    $('#version-table').hidden = versions.length === 0;
+    compare.hidden = versions.length === 0;
+    rowsEl.replaceChildren();
+    const latest = latestVersion(versions);
+    if (onLoad) onLoad(versions, fresh);
+    for (const v of versions) {
+      const open = el('button', { type: 'button', class: 'small-btn', text: 'Open in editor', 'aria-label': `Open version ${v.version} in the editor` });
+      open.addEventListener('click', async () => {
+        if (ed.dirty() && !confirm(`Replace your draft with version ${v.version}? Your changes are not saved.`)) return;
+        try {
+          const src = await sourceOf(v.version);
+          lines.replaceDraft(src);
+          ed.baseline = src;
+          saveStatus.className = 'save-status';
+          saveStatus.textContent = v.version === latest ? `Opened version ${v.version}, the latest.`
+            : `Opened version ${v.version}. Saving it makes it version ${latest + 1}.`;
+          lines.ta.focus();
+        } catch (e) {
+          saveStatus.textContent = e.message;
+        }
+      });
+      const dl = download(v);
+      const link = el('a', { class: 'button-link quiet', href: dl.href, download: dl.name || '', text: 'Download', 'aria-label': `Download version ${v.version}` });
+      rowsEl.append(el('tr', { 'data-version': String(v.version) },
+        el('td', { text: v.version === latest ? `${v.version} (latest)` : String(v.version) }),
+        el('td', { text: where(v) }),
+        el('td', { text: v.author || '—' }),
+        el('td', { text: v.saved ? formatDate(v.saved) : '—' }),
+        el('td', { class: 'row-actions' }, open, link)));
+    }
+    const keepFrom = from.value, keepTo = to.value;
+    from.replaceChildren(...versions.map((v) => el('option', { value: String(v.version), text: `Version ${v.version}` })));
+    to.replaceChildren(...versions.map((v) => el('option', { value: String(v.version), text: `Version ${v.version}` })),
+      el('option', { value: 'draft', text: 'Your draft (as it is now)' }));
+    if (versions.length >= 2) {
+      // After a save, show what it changed.
+      from.value = fresh || !keepFrom ? String(versions[versions.length - 2].version) : keepFrom;
+      to.value = fresh || !keepTo ? String(latest) : keepTo;
+      await showDiff();
+    } else if (versions.length === 1) {
+      from.value = String(latest);
+      to.value = 'draft';
+    }
+  };
+  compare.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    showDiff();
+  });
+  from.addEventListener('change', showDiff);
+  to.addEventListener('change', showDiff);
+  return {
+    load,
+    source: sourceOf,
+    // forget drops the texts fetched so far, when they were another
+    // file's.
+    forget() { for (const k of Object.keys(sources)) delete sources[k]; },
+  };
 }
 
 // diffLines compares two texts line by line through their longest common
@@ -1173,6 +1484,26 @@ function renderDiff(box, ops) {
   flush();
 }
 
+// ---------- authoring ----------
+
+// importedDraft is a file read on the list page, handed to the editor.
+let importedDraft = null;
+// The editor's route for a draft that is not saved yet. Scenario ids are
+// lowercase letters, digits and hyphens, so none can be ":new".
+const newDraft = ':new';
+
+function scenarioPath(id, rest = '') {
+  return `/api/scenarios/${encodeURIComponent(id)}${rest}`;
+}
+
+// base64 encodes text as UTF-8, for a data: URL.
+function base64(text) {
+  const bytes = new TextEncoder().encode(text);
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
+
 async function showAuthorList() {
   closeSession();
   const f = template('tpl-author-list');
@@ -1232,9 +1563,10 @@ function playtestPane(ed, draft) {
   const stageName = (stage) => (stage === 'repaired' || stage === 'unrepaired' ? `ending “${stage}”` : `stage “${stage}”`);
   const renderPlaytest = (res) => {
     ptList.replaceChildren();
+    const client = res.client_name || 'Client';
     for (const t of res.turns) {
-      const li = lineNode(t.n, t.speaker, t.text, evidenceOf(t.scores), 'Client');
-      if (t.speaker === 'client' && t.stage) li.querySelector('.speaker').textContent = `Client · ${stageName(t.stage)}`;
+      const li = lineNode(t.n, t.speaker, t.text, evidenceOf(t.scores), client);
+      if (t.speaker === 'client' && t.stage) li.querySelector('.speaker').textContent = `${client} · ${stageName(t.stage)}`;
       if (t.speaker === 'trainee' && t.scores) {
         const parts = criteria.filter(([id]) => t.scores[id]).map(([id, name]) => `${name} ${t.scores[id].score}/4`);
         if (t.overall !== undefined && t.overall !== null) parts.push(`overall ${t.overall}/100`);
@@ -1311,29 +1643,11 @@ function playtestPane(ed, draft) {
 async function showAuthorEditor(routeId) {
   closeSession();
   const f = template('tpl-author-editor');
+  fillSlots(f);
   show(f, 'Authoring', true);
   const ta = $('#source');
-  const ed = {
-    closed: false, timer: 0, seq: 0, controller: null, baseline: '',
-    dirty() { return ta.value !== ed.baseline; },
-    close() {
-      ed.closed = true;
-      clearTimeout(ed.timer);
-      if (ed.controller) ed.controller.abort();
-      window.removeEventListener('beforeunload', beforeUnload);
-    },
-  };
-  const beforeUnload = (ev) => {
-    if (ed.dirty()) ev.preventDefault();
-  };
-  closeEditor();
-  editor = ed;
-  window.addEventListener('beforeunload', beforeUnload);
+  const ed = openEditor(ta);
 
-  const gutter = $('#gutter');
-  const gutterLines = $('.gutter-lines', gutter);
-  const checkStatus = $('#check-status');
-  const problemList = $('#problems');
   const checks = $('#checks');
   const img = $('#graph');
   const graphNote = $('#graph-note');
@@ -1388,80 +1702,6 @@ async function showAuthorEditor(routeId) {
   };
   setHeading();
 
-  // ----- the gutter -----
-  let lineCount = 0;
-  // marks holds the problems by line, for the gutter.
-  let marks = new Map();
-  const lineHeight = () => parseFloat(getComputedStyle(ta).lineHeight) || 20;
-  const syncGutter = () => { gutter.scrollTop = ta.scrollTop; };
-  const renderGutter = () => {
-    let n = 1;
-    for (let i = ta.value.indexOf('\n'); i >= 0; i = ta.value.indexOf('\n', i + 1)) n++;
-    if (n > lineCount) {
-      const frag = document.createDocumentFragment();
-      for (let i = lineCount + 1; i <= n; i++) frag.append(el('div', { class: 'ln', 'data-line': String(i), text: String(i) }));
-      gutterLines.append(frag);
-    } else {
-      while (gutterLines.children.length > n) gutterLines.lastChild.remove();
-    }
-    lineCount = n;
-    for (const d of gutterLines.querySelectorAll('.has-problem')) {
-      d.classList.remove('has-problem', 'severity-error', 'severity-warning');
-      d.removeAttribute('title');
-    }
-    for (const [line, m] of marks) {
-      const d = gutterLines.children[line - 1];
-      if (!d) continue;
-      d.classList.add('has-problem', `severity-${m.severity}`);
-      d.title = m.messages.join('\n');
-    }
-    markCurrentLine();
-    syncGutter();
-  };
-  const markCurrentLine = () => {
-    let n = 1;
-    const upTo = ta.selectionStart;
-    for (let i = ta.value.indexOf('\n'); i >= 0 && i < upTo; i = ta.value.indexOf('\n', i + 1)) n++;
-    const old = gutterLines.querySelector('.current');
-    if (old) old.classList.remove('current');
-    const d = gutterLines.children[n - 1];
-    if (d) d.classList.add('current');
-  };
-  // goToLine puts the caret at a problem's place and scrolls it into view.
-  const goToLine = (line, col) => {
-    const lines = ta.value.split('\n');
-    line = Math.min(Math.max(1, line), lines.length);
-    let pos = 0;
-    for (let i = 0; i < line - 1; i++) pos += lines[i].length + 1;
-    pos += Math.min(Math.max(0, (col || 1) - 1), lines[line - 1].length);
-    ta.focus({ preventScroll: true });
-    ta.setSelectionRange(pos, pos);
-    const lh = lineHeight();
-    const top = (line - 1) * lh;
-    if (top < ta.scrollTop || top > ta.scrollTop + ta.clientHeight - 2 * lh) ta.scrollTop = Math.max(0, top - ta.clientHeight / 3);
-    ta.scrollIntoView({ block: 'nearest' });
-    markCurrentLine();
-    syncGutter();
-  };
-  const where = (p) => (p.line ? `line ${p.line}, col ${p.col}: ${p.message}` : p.message);
-  const problemItem = (p) => {
-    const b = el('button', { type: 'button', class: 'problem-link', text: where(p) });
-    if (p.line) b.addEventListener('click', () => goToLine(p.line, p.col));
-    else b.disabled = true;
-    return el('li', { class: `problem severity-${p.severity || 'error'}`, 'data-line': String(p.line || 0) }, b);
-  };
-  const setMarks = (problems) => {
-    marks = new Map();
-    for (const p of problems) {
-      if (!p.line) continue;
-      const m = marks.get(p.line) || { severity: 'warning', messages: [] };
-      if ((p.severity || 'error') === 'error') m.severity = 'error';
-      m.messages.push(p.message);
-      marks.set(p.line, m);
-    }
-    renderGutter();
-  };
-
   // ----- checks -----
   const graphSize = $('#graph-size');
   const showGraph = (svgText) => {
@@ -1485,7 +1725,7 @@ async function showAuthorEditor(routeId) {
     if (warnings.length) {
       checks.append(el('h3', { text: plural(warnings.length, 'Warning', 'Warnings') }));
       const ul = el('ul', { class: 'problem-list' });
-      for (const p of warnings) ul.append(problemItem(p));
+      for (const p of warnings) ul.append(lines.problemItem(p));
       checks.append(ul);
     }
     checks.append(el('h3', { text: 'Tests' }));
@@ -1503,86 +1743,43 @@ async function showAuthorEditor(routeId) {
     }
     checks.append(ul);
   };
-  const runChecks = async () => {
-    clearTimeout(ed.timer);
-    const draft = ta.value;
-    const seq = ++ed.seq;
-    if (ed.controller) ed.controller.abort();
-    const ctrl = new AbortController();
-    ed.controller = ctrl;
-    // Saying "Checking…" at every pause in typing would be read out each
-    // time; the class shows it without a word.
-    checkStatus.classList.add('checking');
-    try {
-      const v = await (await fetchRaw('POST', '/api/scenarios/validate', draft, ctrl.signal)).json();
-      if (seq !== ed.seq || ed.closed) return;
-      if (!v.valid) {
-        const problems = v.problems.map((p) => ({ ...p, severity: 'error' }));
-        problemList.replaceChildren(...problems.map(problemItem));
-        setMarks(problems);
-        checkStatus.textContent = `${plural(problems.length, 'problem', 'problems')} to fix. Select one to go to its line.`;
-        checks.replaceChildren(el('p', { class: 'muted', text: 'Waiting for the problems to be fixed.' }));
-        staleGraph('The map is redrawn once the problems are fixed.');
-        return;
-      }
-      // The file reads well: what is left to find, lint finds.
-      problemList.replaceChildren();
-      setMarks([]);
-      const [lint, graph] = await Promise.all([
-        fetchRaw('POST', '/api/scenarios/lint', draft, ctrl.signal).then((r) => r.json()),
-        fetchRaw('POST', '/api/scenarios/graph.svg', draft, ctrl.signal).then((r) => r.text()).catch((e) => {
-          if (e.name === 'AbortError') throw e;
-          return null;
-        }),
-      ]);
-      if (seq !== ed.seq || ed.closed) return;
-      const errors = lint.problems.filter((p) => p.severity !== 'warning');
-      const warnings = lint.problems.filter((p) => p.severity === 'warning');
-      problemList.replaceChildren(...errors.map(problemItem));
-      setMarks(lint.problems);
-      renderChecks(warnings, lint.tests || []);
-      if (graph !== null) showGraph(graph);
-      else staleGraph('The map could not be drawn.');
-      const failed = (lint.tests || []).filter((t) => !t.passed).length;
-      const parts = [errors.length ? `${plural(errors.length, 'problem', 'problems')} to fix.` : 'No problems.'];
-      const n = lint.tests ? lint.tests.length : 0;
-      if (n) parts.push(failed ? `${failed} of ${plural(n, 'test', 'tests')} ${failed === 1 ? 'fails' : 'fail'}.` : n === 1 ? 'The test passes.' : `All ${n} tests pass.`);
-      if (warnings.length) parts.push(`${plural(warnings.length, 'warning', 'warnings')}.`);
-      checkStatus.textContent = parts.join(' ');
-    } catch (e) {
-      if (e.name === 'AbortError' || seq !== ed.seq || ed.closed) return;
-      checkStatus.textContent = `The draft could not be checked: ${e.message}`;
-    } finally {
-      if (seq === ed.seq) checkStatus.classList.remove('checking');
+  // checkDraft validates the draft and, once it reads well, lints it,
+  // runs its tests and draws its map.
+  const checkDraft = async (draft, signal, stale) => {
+    const v = await (await fetchRaw('POST', '/api/scenarios/validate', draft, signal)).json();
+    if (stale()) return;
+    if (!v.valid) {
+      const problems = v.problems.map((p) => ({ ...p, severity: 'error' }));
+      lines.showProblems(problems);
+      lines.status.textContent = `${plural(problems.length, 'problem', 'problems')} to fix. Select one to go to its line.`;
+      checks.replaceChildren(el('p', { class: 'muted', text: 'Waiting for the problems to be fixed.' }));
+      staleGraph('The map is redrawn once the problems are fixed.');
+      return;
     }
+    // The file reads well: what is left to find, lint finds.
+    lines.showProblems([]);
+    const [lint, graph] = await Promise.all([
+      fetchRaw('POST', '/api/scenarios/lint', draft, signal).then((r) => r.json()),
+      fetchRaw('POST', '/api/scenarios/graph.svg', draft, signal).then((r) => r.text()).catch((e) => {
+        if (e.name === 'AbortError') throw e;
+        return null;
+      }),
+    ]);
+    if (stale()) return;
+    const errors = lint.problems.filter((p) => p.severity !== 'warning');
+    const warnings = lint.problems.filter((p) => p.severity === 'warning');
+    lines.showProblems(errors, lint.problems);
+    renderChecks(warnings, lint.tests || []);
+    if (graph !== null) showGraph(graph);
+    else staleGraph('The map could not be drawn.');
+    const failed = (lint.tests || []).filter((t) => !t.passed).length;
+    const parts = [errors.length ? `${plural(errors.length, 'problem', 'problems')} to fix.` : 'No problems.'];
+    const n = lint.tests ? lint.tests.length : 0;
+    if (n) parts.push(failed ? `${failed} of ${plural(n, 'test', 'tests')} ${failed === 1 ? 'fails' : 'fail'}.` : n === 1 ? 'The test passes.' : `All ${n} tests pass.`);
+    if (warnings.length) parts.push(`${plural(warnings.length, 'warning', 'warnings')}.`);
+    lines.status.textContent = parts.join(' ');
   };
-  const scheduleChecks = () => {
-    clearTimeout(ed.timer);
-    ed.timer = setTimeout(runChecks, 400);
-  };
-
-  ta.addEventListener('input', () => {
-    renderGutter();
-    setHeading();
-    scheduleChecks();
-  });
-  ta.addEventListener('scroll', syncGutter);
-  for (const ev of ['click', 'keyup', 'select']) ta.addEventListener(ev, markCurrentLine);
-  // The textarea can be resized; the gutter follows its height.
-  new ResizeObserver(syncGutter).observe(ta);
-  renderGutter();
-
-  // replaceDraft puts new text in the editor, keeping the caret near
-  // where it was.
-  const replaceDraft = (newText) => {
-    const pos = ta.selectionStart;
-    const top = ta.scrollTop;
-    ta.value = newText;
-    ta.setSelectionRange(Math.min(pos, newText.length), Math.min(pos, newText.length));
-    ta.scrollTop = top;
-    renderGutter();
-    runChecks();
-  };
+  const lines = lineEditor(ed, { check: checkDraft, onInput: setHeading });
 
   // ----- saving -----
   const save = async () => {
@@ -1599,20 +1796,32 @@ async function showAuthorEditor(routeId) {
     try {
       let latest = 0;
       try {
-        const vs = await api('GET', scenarioPath(id, '/versions'));
-        for (const v of vs) latest = Math.max(latest, v.version);
+        latest = latestVersion(await api('GET', scenarioPath(id, '/versions')));
       } catch (e) {
         if (e.status !== 404) throw e; // 404: a new scenario
       }
       const notes = [];
       const version = parseInt(yamlField(draft, 'version'), 10);
       if (latest && !(version > latest) && /^version:/m.test(draft)) {
-        draft = draft.replace(/^(version:[ \t]*)[^\n#]*?([ \t]*(#.*)?)$/m, `$1${latest + 1}$2`);
-        replaceDraft(draft);
+        draft = withVersion(draft, latest + 1);
+        lines.replaceDraft(draft);
         notes.push(`Version ${latest} is already saved, so the draft’s version was raised to ${latest + 1}.`);
       }
       if (scenarioId && id !== scenarioId) notes.push(`The id is now “${id}”, so this was saved as a scenario of its own.`);
-      const out = await (await fetchRaw('PUT', scenarioPath(id, `?share=${share.value}`), draft)).json();
+      const put = () => fetchRaw('PUT', scenarioPath(id, `?share=${share.value}`), draft);
+      let res;
+      try {
+        res = await put();
+      } catch (e) {
+        // Another cohort's version may hold the next number: the server
+        // says which is the latest, and the draft goes above it.
+        if (e.status !== 409 || !e.latest) throw e;
+        draft = withVersion(draft, e.latest + 1);
+        lines.replaceDraft(draft);
+        notes.push(`Version ${e.latest} is already taken, so the draft’s version was raised to ${e.latest + 1}.`);
+        res = await put();
+      }
+      const out = await res.json();
       ed.baseline = draft;
       const scope = out.cohort ? `It is kept to your cohort, ${out.cohort}.` : 'Everyone in the program can practise it.';
       saveStatus.textContent = [`Saved version ${out.version}.`, scope, ...notes].join(' ');
@@ -1620,19 +1829,15 @@ async function showAuthorEditor(routeId) {
       if (id !== scenarioId) {
         scenarioId = id;
         // Versions fetched so far were another scenario's.
-        for (const k of Object.keys(sources)) delete sources[k];
+        versionsPane.forget();
         // The page stays as it is: only its address changes.
         history.replaceState(null, '', `#/author/${encodeURIComponent(id)}`);
         lastHash = location.hash;
       }
       setHeading();
-      await loadVersions(true);
+      await versionsPane.load(true);
     } catch (e) {
-      if (e.problems && e.problems.length) {
-        const problems = e.problems.map((p) => ({ ...p, severity: p.severity || 'error' }));
-        problemList.replaceChildren(...problems.map(problemItem));
-        setMarks(problems);
-      }
+      if (e.problems && e.problems.length) lines.showProblems(e.problems.map((p) => ({ ...p, severity: p.severity || 'error' })));
       saveStatus.textContent = `Not saved: ${e.message}`;
       saveStatus.classList.add('error');
     } finally {
@@ -1640,117 +1845,196 @@ async function showAuthorEditor(routeId) {
     }
   };
   saveBtn.addEventListener('click', save);
-  $('.author').addEventListener('keydown', (ev) => {
-    if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === 's') {
-      ev.preventDefault();
-      save();
-    }
-  });
+  onSaveKey($('.author'), save);
 
   playtestPane(ed, () => ta.value);
 
   // ----- versions -----
-  const sources = {};
-  const sourceOf = async (v) => {
-    if (v === 'draft') return ta.value;
-    if (!(v in sources)) sources[v] = await (await fetchRaw('GET', scenarioPath(scenarioId, `/source?version=${v}`))).text();
-    return sources[v];
+  const versionsPane = versionHistory(ed, lines, {
+    saveStatus,
+    list: async () => {
+      if (!scenarioId) return [];
+      try {
+        return await api('GET', scenarioPath(scenarioId, '/versions'));
+      } catch (e) {
+        if (e.status === 404) return [];
+        throw e;
+      }
+    },
+    source: async (v) => (await fetchRaw('GET', scenarioPath(scenarioId, `/source?version=${v}`))).text(),
+    where: (v) => (v.origin === 'library' ? 'Built-in library' : 'Saved here') + (v.cohort ? ` · kept to ${v.cohort}` : ''),
+    download: (v) => ({ href: scenarioPath(scenarioId, `/source?version=${v.version}&download=1`) }),
+    onLoad: (versions, fresh) => {
+      // A scenario kept to the cohort stays so unless the author says not.
+      if (!fresh && versions.length && versions[versions.length - 1].cohort && share.querySelector('option[value="cohort"]')) share.value = 'cohort';
+    },
+  });
+
+  await Promise.all([lines.runChecks(), versionsPane.load(false)]);
+}
+
+// ---------- rubric ----------
+
+// The offline grader scores the three built-in criteria, the ones feedback
+// shows, and leaves any other out.
+const offlineCriteria = new Set(criteria.map(([id]) => id));
+
+// weightText writes a weight as a file would: 0.4, 0.25.
+function weightText(w) { return String(Math.round(w * 1000) / 1000); }
+
+// renderRubric shows a rubric as text to read: the criteria with their
+// weights and share of the overall, and what each level looks like.
+function renderRubric(box, r) {
+  const total = r.criteria.reduce((s, c) => s + c.weight, 0);
+  const offlineTotal = r.criteria.filter((c) => offlineCriteria.has(c.id)).reduce((s, c) => s + c.weight, 0);
+  // With criteria of the program's own, the offline grader's overall is
+  // weighed differently: both are shown.
+  const ownCriteria = r.criteria.some((c) => !offlineCriteria.has(c.id));
+  const share = (w, of) => (of > 0 ? `${Math.round((100 * w) / of)}%` : '—');
+  const head = el('tr', {}, el('th', { scope: 'col', text: 'Criterion' }), el('th', { scope: 'col', text: 'Weight' }),
+    el('th', { scope: 'col', text: 'Share of the overall' }));
+  if (ownCriteria) head.append(el('th', { scope: 'col', text: 'With the offline grader' }));
+  const body = el('tbody');
+  for (const c of r.criteria) {
+    const tr = el('tr', { 'data-criterion': c.id }, el('th', { scope: 'row', text: c.name }), el('td', { text: weightText(c.weight) }),
+      el('td', { text: share(c.weight, total) }));
+    if (ownCriteria) tr.append(el('td', { text: offlineCriteria.has(c.id) ? share(c.weight, offlineTotal) : 'left out' }));
+    body.append(tr);
+  }
+  box.replaceChildren(el('div', { class: 'table-wrap' }, el('table', { class: 'weights' }, el('thead', {}, head), body)));
+  for (const c of r.criteria) {
+    const sec = el('section', { class: 'criterion', 'data-criterion': c.id });
+    sec.append(el('h3', {}, document.createTextNode(c.name), el('span', { class: 'criterion-id', text: c.id })));
+    sec.append(el('p', { class: 'question', text: c.question }));
+    let weight = `Weight ${weightText(c.weight)}.`;
+    if (!offlineCriteria.has(c.id)) weight += ' Scored by the LLM judge when one is set up; the offline grader leaves it out.';
+    sec.append(el('p', { class: 'muted small weight', text: weight }));
+    const ol = el('ol', { class: 'levels', 'aria-label': `Levels of ${c.name}` });
+    for (const l of c.levels) {
+      ol.append(el('li', { 'data-score': String(l.score) },
+        el('span', { class: 'level-head' }, el('span', { class: 'level-score', text: String(l.score) }), el('span', { class: 'level-name', text: l.name })),
+        el('span', { class: 'anchor', text: l.anchor })));
+    }
+    sec.append(ol);
+    box.append(sec);
+  }
+}
+
+async function showRubric() {
+  closeSession();
+  const f = template('tpl-rubric');
+  fillSlots(f);
+  show(f, 'Rubric', true);
+  const ta = $('#source');
+  const ed = openEditor(ta);
+  const saveBtn = $('#save');
+  const saveStatus = $('#save-status');
+  const download = $('#download');
+  const versionTag = $('#rubric-version');
+  $('#source-help').textContent = 'Written in YAML: indent with spaces. Problems appear below a moment after you stop typing. Saving (or Ctrl+S, ⌘+S on a Mac) puts a new version in force.';
+
+  // showInForce shows the rubric in force beside the editor.
+  const showInForce = async () => {
+    const r = await api('GET', '/api/rubric');
+    if (ed.closed) return;
+    versionTag.textContent = `Version ${r.version} in force`;
+    versionTag.hidden = false;
+    download.download = `rubric-version-${r.version}.yaml`;
+    $('#preview-meta').textContent = `${r.title}, version ${r.version}. Each criterion is scored from ${r.min} to ${r.max}; the overall is out of 100.`;
+    renderRubric($('#rubric-preview'), r);
   };
-  const rowsEl = $('#version-rows');
-  const compare = $('#compare');
-  const from = $('#compare-from');
-  const to = $('#compare-to');
-  const diffBox = $('#diff');
-  const diffSummary = $('#diff-summary');
-  const versionName = (v) => (v === 'draft' ? 'your draft' : `version ${v}`);
-  const showDiff = async () => {
-    const a = from.value, b = to.value;
-    diffSummary.textContent = 'Comparing…';
+
+  let text;
+  try {
+    [text] = await Promise.all([fetchRaw('GET', '/api/rubric/source').then((res) => res.text()), showInForce()]);
+  } catch (e) {
+    saveStatus.textContent = `The rubric could not be opened. ${e.message}`;
+    saveStatus.classList.add('error');
+    $('.rubric-intro').hidden = true;
+    $('.author-grid').hidden = true;
+    $('.versions').hidden = true;
+    $('.author-actions').hidden = true;
+    return;
+  }
+  if (ed.closed) return;
+  ed.baseline = text;
+  ta.value = text;
+
+  const lines = lineEditor(ed, {
+    check: async (draft, signal, stale) => {
+      const v = await (await fetchRaw('POST', '/api/rubric/validate', draft, signal)).json();
+      if (stale()) return;
+      const problems = (v.problems || []).map((p) => ({ ...p, severity: 'error' }));
+      lines.showProblems(problems);
+      lines.status.textContent = problems.length
+        ? `${plural(problems.length, 'problem', 'problems')} to fix. Select one to go to its line.`
+        : 'No problems.';
+    },
+  });
+
+  const versionsPane = versionHistory(ed, lines, {
+    saveStatus,
+    list: () => api('GET', '/api/rubric/versions'),
+    source: async (v) => (await fetchRaw('GET', `/api/rubric/source?version=${encodeURIComponent(v)}`)).text(),
+    where: (v) => (v.origin === 'library' ? 'Built in' : 'Saved here'),
+    download: (v) => ({ href: `/api/rubric/source?version=${v.version}`, name: `rubric-version-${v.version}.yaml` }),
+  });
+
+  // ----- saving -----
+  const inForceVersion = async () => latestVersion(await api('GET', '/api/rubric/versions'));
+  const save = async () => {
+    saveStatus.textContent = '';
+    saveStatus.className = 'save-status';
+    saveBtn.disabled = true;
+    let draft = ta.value;
+    const notes = [];
+    // raise puts the draft's version just above n.
+    const raise = (n, why) => {
+      draft = withVersion(draft, n + 1);
+      lines.replaceDraft(draft);
+      notes.push(why);
+    };
     try {
-      const [oldText, newText] = await Promise.all([sourceOf(a), sourceOf(b)]);
-      if (ed.closed) return;
-      const ops = diffLines(oldText, newText);
-      const added = ops.filter((o) => o.kind === 'add').length;
-      const removed = ops.filter((o) => o.kind === 'del').length;
-      if (!added && !removed) {
-        diffSummary.textContent = `No differences between ${versionName(a)} and ${versionName(b)}.`;
-        diffBox.hidden = true;
+      const latest = await inForceVersion();
+      if (draft === await versionsPane.source(latest)) {
+        saveStatus.textContent = `Nothing to save: the draft is the same as version ${latest}, the one in force.`;
         return;
       }
-      diffSummary.textContent = `From ${versionName(a)} to ${versionName(b)}: ${plural(added, 'line', 'lines')} added, ${plural(removed, 'line', 'lines')} removed.`;
-      renderDiff(diffBox, ops);
-      diffBox.hidden = false;
-    } catch (e) {
-      diffSummary.textContent = `The versions could not be compared: ${e.message}`;
-      diffBox.hidden = true;
-    }
-  };
-  const loadVersions = async (fresh) => {
-    let versions = [];
-    if (scenarioId) {
-      try {
-        versions = await api('GET', scenarioPath(scenarioId, '/versions'));
-      } catch (e) {
-        if (e.status !== 404) {
-          rowsEl.replaceChildren(el('tr', {}, el('td', { colspan: '5', class: 'error', text: e.message })));
-          return;
-        }
+      const version = parseInt(yamlField(draft, 'version'), 10);
+      if (!(version > latest) && /^version:/m.test(draft)) {
+        raise(latest, `Version ${latest} was in force, so the draft’s version was raised to ${latest + 1}.`);
       }
-    }
-    if (ed.closed) return;
-    $('.empty-versions').hidden = versions.length > 0;
-    $('#version-table').hidden = versions.length === 0;
-    compare.hidden = versions.length === 0;
-    rowsEl.replaceChildren();
-    const latest = versions.length ? versions[versions.length - 1].version : 0;
-    // A scenario kept to the cohort stays so unless the author says not.
-    if (!fresh && versions.length && versions[versions.length - 1].cohort && share.querySelector('option[value="cohort"]')) share.value = 'cohort';
-    for (const v of versions) {
-      const open = el('button', { type: 'button', class: 'small-btn', text: 'Open in editor', 'aria-label': `Open version ${v.version} in the editor` });
-      open.addEventListener('click', async () => {
-        if (ed.dirty() && !confirm(`Replace your draft with version ${v.version}? Your changes are not saved.`)) return;
-        try {
-          const src = await sourceOf(v.version);
-          replaceDraft(src);
-          ed.baseline = src;
-          saveStatus.className = 'save-status';
-          saveStatus.textContent = v.version === latest ? `Opened version ${v.version}, the latest.`
-            : `Opened version ${v.version}. Saving it makes it version ${latest + 1}.`;
-          ta.focus();
-        } catch (e) {
-          saveStatus.textContent = e.message;
-        }
-      });
-      const dl = el('a', { class: 'button-link quiet', href: scenarioPath(scenarioId, `/source?version=${v.version}&download=1`), download: '', text: 'Download', 'aria-label': `Download version ${v.version}` });
-      rowsEl.append(el('tr', { 'data-version': String(v.version) },
-        el('td', { text: v.version === latest ? `${v.version} (latest)` : String(v.version) }),
-        el('td', { text: (v.origin === 'library' ? 'Built-in library' : 'Saved here') + (v.cohort ? ` · kept to ${v.cohort}` : '') }),
-        el('td', { text: v.author || '—' }),
-        el('td', { text: v.saved ? formatDate(v.saved) : '—' }),
-        el('td', { class: 'row-actions' }, open, dl)));
-    }
-    const keepFrom = from.value, keepTo = to.value;
-    from.replaceChildren(...versions.map((v) => el('option', { value: String(v.version), text: `Version ${v.version}` })));
-    to.replaceChildren(...versions.map((v) => el('option', { value: String(v.version), text: `Version ${v.version}` })),
-      el('option', { value: 'draft', text: 'Your draft (as it is now)' }));
-    if (versions.length >= 2) {
-      // After a save, show what it changed.
-      from.value = fresh || !keepFrom ? String(versions[versions.length - 2].version) : keepFrom;
-      to.value = fresh || !keepTo ? String(latest) : keepTo;
-      await showDiff();
-    } else if (versions.length === 1) {
-      from.value = String(latest);
-      to.value = 'draft';
+      const put = () => fetchRaw('PUT', '/api/rubric', draft);
+      let res;
+      try {
+        res = await put();
+      } catch (e) {
+        // Someone else may have saved a version in the meantime.
+        if (e.status !== 409) throw e;
+        const now = await inForceVersion();
+        raise(now, `Version ${now} was saved in the meantime, so the draft’s version was raised to ${now + 1}.`);
+        res = await put();
+      }
+      const out = await res.json();
+      ed.baseline = draft;
+      saveStatus.textContent = [`Saved version ${out.version}.`,
+        'It is in force now: sessions started from now on are scored with it, and sessions under way keep the version they began with.',
+        ...notes].join(' ');
+      saveStatus.classList.add('saved');
+      await Promise.all([showInForce(), versionsPane.load(true)]);
+    } catch (e) {
+      if (e.problems && e.problems.length) lines.showProblems(e.problems.map((p) => ({ ...p, severity: 'error' })));
+      // A raised version stays raised: say so, or the change is a puzzle.
+      saveStatus.textContent = [`Not saved: ${e.message}`, ...notes].join(' ');
+      saveStatus.classList.add('error');
+    } finally {
+      saveBtn.disabled = false;
     }
   };
-  compare.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    showDiff();
-  });
-  from.addEventListener('change', showDiff);
-  to.addEventListener('change', showDiff);
+  saveBtn.addEventListener('click', save);
+  onSaveKey($('.author'), save);
 
-  await Promise.all([runChecks(), loadVersions(false)]);
+  await Promise.all([lines.runChecks(), versionsPane.load(false)]);
 }
 
 // ---------- routing ----------
@@ -1778,6 +2062,13 @@ async function route() {
         return;
       }
       return id ? showAuthorEditor(decodeURIComponent(id)) : showAuthorList();
+    case 'rubric':
+      if (me.role !== 'supervisor' && me.role !== 'admin') {
+        closeSession();
+        show(el('section', {}, el('h1', { text: 'Rubric' }), el('p', { text: 'Changing the rubric is for supervisors. The feedback after each of your responses shows how it was scored on each criterion.' })), 'Rubric');
+        return;
+      }
+      return showRubric();
     case 'history': return id ? showTranscript(id) : showHistory(false);
     case 'sessions': return id ? showTranscript(id) : showHistory(true);
     case 'users': return showUsers();
