@@ -166,19 +166,7 @@ func TestBrowserAuthoring(t *testing.T) {
 	shots.take(ctx, "problem")
 
 	// Choosing the problem takes the caret to its line.
-	if err := chromedp.Do(ctx,
-		chromedp.Evaluate[chromedp.Void](`document.querySelector('#source').setSelectionRange(0, 0)`),
-		chromedp.Click(fmt.Sprintf(`#problems li[data-line="%d"] button`, typoLine)),
-	); err != nil {
-		t.Fatal(err)
-	}
-	caret, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(() => {
-		const ta = document.querySelector('#source');
-		return document.activeElement === ta ? ta.value.slice(0, ta.selectionStart).split('\n').length : -1;
-	})()`))
-	if err != nil || caret != typoLine {
-		t.Errorf("after choosing the problem the caret is on line %d (%v), want %d in the editor", caret, err, typoLine)
-	}
+	chooseProblem(t, ctx, typoLine)
 
 	// The fix clears it.
 	putCaretAfter(t, ctx, "to: softenin\n")
@@ -526,5 +514,24 @@ func TestBrowserPracticeFlags(t *testing.T) {
 	waitFor(t, ctx, "the mark taken back", `document.querySelector('#flag-result').textContent === 'Mark taken back.'`)
 	if flags := ts.mustRecord(t, aid).State.Flags; len(flags) != 0 {
 		t.Errorf("flags after taking the mark back: %+v", flags)
+	}
+}
+
+// chooseProblem selects the problem listed at a line of the editor and
+// checks that the caret lands on that line, in the editor.
+func chooseProblem(t *testing.T, ctx context.Context, line int) {
+	t.Helper()
+	if err := chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#source').setSelectionRange(0, 0)`),
+		chromedp.Click(fmt.Sprintf(`#problems li[data-line="%d"] button`, line)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	caret, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(() => {
+		const ta = document.querySelector('#source');
+		return document.activeElement === ta ? ta.value.slice(0, ta.selectionStart).split('\n').length : -1;
+	})()`))
+	if err != nil || caret != line {
+		t.Errorf("after choosing the problem the caret is on line %d (%v), want %d in the editor", caret, err, line)
 	}
 }

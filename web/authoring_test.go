@@ -13,21 +13,6 @@ import (
 	"github.com/repairgym/repairgym/scenarios"
 )
 
-// getRaw fetches a path with a bearer token and returns the status, the
-// content type and the body.
-func (ts *testServer) getRaw(t *testing.T, token, path string) (int, string, []byte) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, ts.url+path, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	data, _ := io.ReadAll(res.Body)
-	return res.StatusCode, res.Header.Get("Content-Type"), data
-}
-
 func librarySource(t *testing.T, id string) string {
 	t.Helper()
 	src, err := fs.ReadFile(scenarios.Library(), id+".yaml")

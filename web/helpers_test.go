@@ -136,6 +136,21 @@ func (ts *testServer) do(t *testing.T, token, method, path string, body, out any
 	return res.StatusCode
 }
 
+// getRaw fetches a path with a bearer token and returns the status, the
+// content type and the body.
+func (ts *testServer) getRaw(t *testing.T, token, path string) (int, string, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, ts.url+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, _ := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header.Get("Content-Type"), data
+}
+
 func (c *client) do(method, path string, body, out any) int {
 	c.t.Helper()
 	return c.ts.do(c.t, c.token, method, path, body, out)
