@@ -485,20 +485,33 @@ func (s *Session) feedback(t Turn, stage *scenarios.Stage) Feedback {
 		text  string
 	}
 	var notes []note
+	var unscored []string
 	for _, c := range s.rubric.Criteria {
 		sc, ok := t.Scores[c.ID]
 		if !ok {
+			unscored = append(unscored, c.Name)
 			continue
 		}
 		notes = append(notes, note{sc.Score, fmt.Sprintf("%s %d/%d: %s", c.Name, sc.Score, s.rubric.Max, sc.Rationale)})
 	}
 	sort.SliceStable(notes, func(i, j int) bool { return notes[i].score < notes[j].score })
-	fb.Notes = make([]string, len(notes))
+	fb.Notes = make([]string, len(notes), len(notes)+len(unscored))
 	for i, n := range notes {
 		fb.Notes[i] = n.text
 	}
+	for _, name := range unscored {
+		fb.Notes = append(fb.Notes, fmt.Sprintf("%s: not scored; %s cannot score it, so the overall leaves it out.", name, graderName(t.Grader)))
+	}
 	fb.Exemplar = s.exemplar(stage, t.N)
 	return fb
+}
+
+// graderName names a grader for a trainee.
+func graderName(id string) string {
+	if id == "lexicon" {
+		return "the offline grader"
+	}
+	return "this grader"
 }
 
 func (s *Session) exemplar(stage *scenarios.Stage, n int) string {

@@ -37,6 +37,10 @@ type Result struct {
 	Scores  map[string]Score `json:"scores"`
 	Overall int              `json:"overall"`
 	Grader  string           `json:"grader,omitempty"`
+	// Unscored lists the rubric's criteria the grader cannot score, such
+	// as a program's own for the offline grader; the overall leaves them
+	// out.
+	Unscored []string `json:"unscored,omitempty"`
 }
 
 // Int returns the bare scores, as transitions and statistics use them.

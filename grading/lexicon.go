@@ -58,9 +58,11 @@ func (g *Lexicon) Grade(_ context.Context, in Input) (Result, error) {
 		}
 	}
 	scores := map[string]Score{}
+	var unscored []string
 	for _, c := range g.rubric.Criteria {
 		s, ok := rules[c.ID]
 		if !ok {
+			unscored = append(unscored, c.ID)
 			continue
 		}
 		s.Score = g.rubric.Clamp(s.Score)
@@ -69,7 +71,7 @@ func (g *Lexicon) Grade(_ context.Context, in Input) (Result, error) {
 		}
 		scores[c.ID] = s
 	}
-	return Result{Scores: scores, Overall: g.rubric.WeightedOverall(scores), Grader: g.Name()}, nil
+	return Result{Scores: scores, Overall: g.rubric.WeightedOverall(scores), Grader: g.Name(), Unscored: unscored}, nil
 }
 
 // ErrEmptyResponse is returned for a response with no text.

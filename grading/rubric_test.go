@@ -321,6 +321,9 @@ func TestRubricWithExtraCriterion(t *testing.T) {
 	if _, ok := res.Scores["cultural_humility"]; ok || len(res.Scores) != 3 {
 		t.Fatalf("scores = %v, want the three built-in criteria only", res.Int())
 	}
+	if len(res.Unscored) != 1 || res.Unscored[0] != "cultural_humility" {
+		t.Errorf("unscored = %v, want the program's own criterion", res.Unscored)
+	}
 	// The mean over the scored criteria, by their weights (0.4, 0.4, 0.2
 	// of a 0–4 scale); the unscored criterion's 0.5 counts for nothing.
 	var sum float64

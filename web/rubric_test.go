@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/repairgym/repairgym/engine"
 	"github.com/repairgym/repairgym/grading"
 )
 
@@ -96,6 +97,12 @@ func TestRubricVersions(t *testing.T) {
 			t.Errorf("%s: the offline grader scored a criterion it cannot", name)
 		}
 		overall[name] = *view.Turns[1].Overall
+		var cards []engine.Feedback
+		tess.do(http.MethodGet, "/api/sessions/"+id+"/feedback", nil, &cards)
+		said := len(cards) == 1 && strings.Contains(strings.Join(cards[0].Notes, "\n"), "Self-disclosure: not scored; the offline grader cannot score it")
+		if said != (name == "after") {
+			t.Errorf("%s: feedback notes %v; the unscored criterion should be named under version 2 only", name, cards)
+		}
 	}
 	rubric1, rubric2 := grading.DefaultRubric(), grading.DefaultRubric()
 	rubric2.Criteria[0].Weight = 0.6
