@@ -580,8 +580,8 @@ func (d *decoder) marker(f field, what string) *Marker {
 	return m
 }
 
-// tests reads the scenario's own tests. Their targets are checked against
-// the stages once all are read.
+// tests reads the scenario's own tests. The stages are read before them,
+// so a path can be checked against the stage ids.
 func (d *decoder) tests(tf field) []Test {
 	n := d.resolve(tf.value)
 	if n == nil {
@@ -630,7 +630,7 @@ func (d *decoder) tests(tf field) []Test {
 				d.errorAt(fields["ending"].value, "%s: the path ends %s, not %s", what, last, t.Ending)
 			}
 		}
-		if t.Path == nil && t.Ending == "" {
+		if _, hasPath := fields["path"]; !hasPath && t.Ending == "" {
 			d.errorAt(item, "%s: say where the responses lead, with path, ending or both", what)
 		}
 		out = append(out, t)
