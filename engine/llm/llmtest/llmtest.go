@@ -1,0 +1,274 @@
+// Package llmtest is an OpenAI-compatible chat endpoint for tests: it
+// speaks the real wire protocol — JSON replies, and server-sent events
+// when a request streams — and fails the ways real endpoints fail: error
+// statuses, 429 with Retry-After, a slow first token, a connection
+// dropped mid-reply, output that is not what was asked for.
+package llmtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// A Reply scripts the answer to one request.
+type Reply struct {
+	// Text is the reply's content. Streamed, it goes out in Chunks if
+	// they are given, or a word at a time.
+	Text   string
+	Chunks []string
+	// Status, when set, answers with that HTTP status and an OpenAI-style
+	// error body instead; RetryAfter adds the header.
+	Status     int
+	RetryAfter string
+	// FirstDelay holds back the first piece; ChunkDelay spaces the rest.
+	FirstDelay, ChunkDelay time.Duration
+	// DropAfter, when above zero, closes the connection after that many
+	// pieces, without the end of the stream.
+	DropAfter int
+	// Garbage sends a line that is not a server-sent event's JSON.
+	Garbage bool
+	// Usage is reported at the end; zero counts the words.
+	Usage *Usage
+}
+
+// Usage is a reply's token counts.
+type Usage struct{ Prompt, Completion int }
+
+// A Request is what the server was sent.
+type Request struct {
+	Auth           string
+	Path           string
+	Model          string
+	Stream         bool
+	Messages       []Message
+	ResponseFormat map[string]any
+}
+
+// A Message is one message of a request.
+type Message struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+// A Sent is one piece of a streamed reply and when it was flushed to the
+// connection.
+type Sent struct {
+	Text string
+	At   time.Time
+}
+
+// Server is a running endpoint. Replies are taken from a queue in order;
+// when it is empty, Default answers.
+type Server struct {
+	*httptest.Server
+	// URL with /v1, as clients take it.
+	BaseURL string
+
+	mu       sync.Mutex
+	queue    []Reply
+	fallback Reply
+	requests []Request
+	sent     []Sent
+}
+
+// New starts a server that the test closes when it ends.
+func New(t testing.TB) *Server {
+	s := &Server{fallback: Reply{Text: "Okay."}}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.handle))
+	s.BaseURL = s.URL + "/v1"
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Push queues replies for the next requests.
+func (s *Server) Push(r ...Reply) {
+	s.mu.Lock()
+	s.queue = append(s.queue, r...)
+	s.mu.Unlock()
+}
+
+// Default sets the reply given when the queue is empty.
+func (s *Server) Default(r Reply) {
+	s.mu.Lock()
+	s.fallback = r
+	s.mu.Unlock()
+}
+
+// Requests returns the requests received so far.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Sent returns the streamed pieces flushed so far, with their times.
+func (s *Server) Sent() []Sent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Sent(nil), s.sent...)
+}
+
+func (s *Server) next() Reply {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.queue) == 0 {
+		return s.fallback
+	}
+	r := s.queue[0]
+	s.queue = s.queue[1:]
+	return r
+}
+
+type chatRequest struct {
+	Model          string         `json:"model"`
+	Stream         bool           `json:"stream"`
+	Messages       []Message      `json:"messages"`
+	ResponseFormat map[string]any `json:"response_format"`
+}
+
+func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasSuffix(r.URL.Path, "/chat/completions") || r.Method != http.MethodPost {
+		writeError(w, http.StatusNotFound, "not found")
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	var req chatRequest
+	if err == nil {
+		err = json.Unmarshal(body, &req)
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "the request is not JSON")
+		return
+	}
+	s.mu.Lock()
+	s.requests = append(s.requests, Request{Auth: r.Header.Get("Authorization"), Path: r.URL.Path, Model: req.Model,
+		Stream: req.Stream, Messages: req.Messages, ResponseFormat: req.ResponseFormat})
+	s.mu.Unlock()
+
+	reply := s.next()
+	if reply.Status != 0 {
+		if reply.RetryAfter != "" {
+			w.Header().Set("Retry-After", reply.RetryAfter)
+		}
+		writeError(w, reply.Status, http.StatusText(reply.Status))
+		return
+	}
+	usage := reply.Usage
+	if usage == nil {
+		usage = &Usage{Prompt: words(body), Completion: len(strings.Fields(reply.Text))}
+	}
+	if !req.Stream {
+		time.Sleep(reply.FirstDelay)
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{
+			"id": "chatcmpl-test", "object": "chat.completion", "created": time.Now().Unix(), "model": req.Model,
+			"choices": []any{map[string]any{"index": 0, "finish_reason": "stop",
+				"message": map[string]any{"role": "assistant", "content": reply.Text}}},
+			"usage": usageJSON(usage),
+		})
+		return
+	}
+	s.stream(w, r, req.Model, reply, usage)
+}
+
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, model string, reply Reply, usage *Usage) {
+	flusher := w.(http.Flusher)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	flusher.Flush()
+	event := func(v any) {
+		data, _ := json.Marshal(v)
+		fmt.Fprintf(w, "data: %s\n\n", data)
+		flusher.Flush()
+	}
+	chunk := func(delta map[string]any, finish any) map[string]any {
+		return map[string]any{"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": time.Now().Unix(), "model": model,
+			"choices": []any{map[string]any{"index": 0, "delta": delta, "finish_reason": finish}}}
+	}
+	pieces := reply.Chunks
+	if pieces == nil {
+		pieces = splitWords(reply.Text)
+	}
+	event(chunk(map[string]any{"role": "assistant", "content": ""}, nil))
+	for i, p := range pieces {
+		delay := reply.ChunkDelay
+		if i == 0 {
+			delay = reply.FirstDelay
+		}
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
+		if reply.DropAfter > 0 && i == reply.DropAfter {
+			hijackClose(w)
+			return
+		}
+		if reply.Garbage && i == len(pieces)/2 {
+			fmt.Fprint(w, "data: {this is not json\n\n")
+			flusher.Flush()
+		}
+		event(chunk(map[string]any{"content": p}, nil))
+		s.mu.Lock()
+		s.sent = append(s.sent, Sent{Text: p, At: time.Now()})
+		s.mu.Unlock()
+	}
+	event(chunk(map[string]any{}, "stop"))
+	event(map[string]any{"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": time.Now().Unix(), "model": model,
+		"choices": []any{}, "usage": usageJSON(usage)})
+	fmt.Fprint(w, "data: [DONE]\n\n")
+	flusher.Flush()
+}
+
+// hijackClose drops the connection mid-reply, as a crashed server or a
+// proxy timing out does.
+func hijackClose(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic("llmtest: the response cannot be hijacked")
+	}
+	conn, _, err := hj.Hijack()
+	if err == nil {
+		if tc, ok := conn.(*net.TCPConn); ok {
+			tc.SetLinger(0)
+		}
+		conn.Close()
+	}
+}
+
+func usageJSON(u *Usage) map[string]int {
+	return map[string]int{"prompt_tokens": u.Prompt, "completion_tokens": u.Completion, "total_tokens": u.Prompt + u.Completion}
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"message": msg, "type": "server_error", "code": status}})
+}
+
+// splitWords splits text into pieces of one word with its following
+// space, as models stream.
+func splitWords(text string) []string {
+	var out []string
+	for len(text) > 0 {
+		i := strings.IndexByte(text, ' ')
+		if i < 0 {
+			out = append(out, text)
+			break
+		}
+		out = append(out, text[:i+1])
+		text = text[i+1:]
+	}
+	return out
+}
+
+func words(b []byte) int { return len(strings.Fields(string(b))) }
