@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/repairgym/repairgym/engine/llm"
 	"github.com/repairgym/repairgym/grading"
 	"github.com/repairgym/repairgym/scenarios"
 )
@@ -108,7 +109,7 @@ func (g *Gym) Start(ctx context.Context, trainee User, scenarioID, persona, mode
 	if err != nil {
 		return SessionRecord{}, err
 	}
-	if _, err := sess.Start(ctx, nil); err != nil {
+	if _, err := sess.Start(llm.WithUser(ctx, trainee.ID), nil); err != nil {
 		return SessionRecord{}, err
 	}
 	rec := SessionRecord{State: sess.State(), Trainee: trainee.ID, Cohort: trainee.Cohort, Persona: persona}
@@ -188,14 +189,17 @@ func (g *Gym) load(ctx context.Context, id string) (*live, error) {
 // change applies fn to a session under its lock and saves the result. If
 // fn or the save fails the session is left as it was, in memory and in the
 // store: nothing is half-written.
-func (g *Gym) change(ctx context.Context, id string, fn func(*Session) error) (SessionRecord, error) {
+//
+// fn gets a context that names the session's trainee, for the per-user
+// limit on calls to a language model.
+func (g *Gym) change(ctx context.Context, id string, fn func(context.Context, *Session) error) (SessionRecord, error) {
 	l, err := g.load(ctx, id)
 	if err != nil {
 		return SessionRecord{}, err
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if err := fn(l.sess); err != nil {
+	if err := fn(llm.WithUser(ctx, l.rec.Trainee), l.sess); err != nil {
 		l.rollback(g)
 		return SessionRecord{}, err
 	}
@@ -242,7 +246,7 @@ func (g *Gym) forget(id string, l *live) {
 // returned step has been saved.
 func (g *Gym) Respond(ctx context.Context, id string, n int, text string, deltas func(string)) (Step, SessionRecord, error) {
 	var step Step
-	rec, err := g.change(ctx, id, func(s *Session) error {
+	rec, err := g.change(ctx, id, func(ctx context.Context, s *Session) error {
 		var err error
 		step, err = s.Respond(ctx, n, text, deltas)
 		return err
@@ -252,7 +256,7 @@ func (g *Gym) Respond(ctx context.Context, id string, n int, text string, deltas
 
 // Retry takes back the answer to client turn n; see Session.Retry.
 func (g *Gym) Retry(ctx context.Context, id string, n int) (SessionRecord, error) {
-	return g.change(ctx, id, func(s *Session) error { return s.Retry(n) })
+	return g.change(ctx, id, func(_ context.Context, s *Session) error { return s.Retry(n) })
 }
 
 // Mark records the trainee's judgement of client line n: a rupture of the
@@ -263,7 +267,7 @@ func (g *Gym) Retry(ctx context.Context, id string, n int) (SessionRecord, error
 func (g *Gym) Mark(ctx context.Context, id string, n int, ruptureType, marker string, deltas func(string)) (Flag, Step, SessionRecord, error) {
 	var f Flag
 	var step Step
-	rec, err := g.change(ctx, id, func(s *Session) error {
+	rec, err := g.change(ctx, id, func(ctx context.Context, s *Session) error {
 		var err error
 		if ruptureType == "" {
 			err = s.Unflag(n)
@@ -281,12 +285,12 @@ func (g *Gym) Mark(ctx context.Context, id string, n int, ruptureType, marker st
 
 // Pause pauses a session.
 func (g *Gym) Pause(ctx context.Context, id string) (SessionRecord, error) {
-	return g.change(ctx, id, func(s *Session) error { return s.Pause() })
+	return g.change(ctx, id, func(_ context.Context, s *Session) error { return s.Pause() })
 }
 
 // Abandon ends a session unfinished.
 func (g *Gym) Abandon(ctx context.Context, id string) (SessionRecord, error) {
-	return g.change(ctx, id, func(s *Session) error {
+	return g.change(ctx, id, func(_ context.Context, s *Session) error {
 		s.Abandon()
 		return nil
 	})
@@ -321,7 +325,7 @@ func (g *Gym) AbandonIdle(ctx context.Context, before time.Time) ([]SessionRecor
 		}
 		// The record may be stale if the session is in memory; check
 		// again under its lock.
-		done, err := g.change(ctx, rec.State.ID, func(s *Session) error {
+		done, err := g.change(ctx, rec.State.ID, func(_ context.Context, s *Session) error {
 			if s.st.Status != Active || !s.st.Updated.Before(before) {
 				return errUnchanged
 			}
