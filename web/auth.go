@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -136,8 +137,20 @@ func (s *Server) logout(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
+// me answers who the caller is, and which client voices the server has,
+// so that the app can offer the LLM voice only where there is one.
 func (s *Server) me(c echo.Context) error {
-	return c.JSON(http.StatusOK, publicUser(currentUser(c)))
+	voices := []string{engine.Scripted{}.Name()}
+	for name := range s.cfg.Voices {
+		if name != voices[0] {
+			voices = append(voices, name)
+		}
+	}
+	sort.Strings(voices[1:])
+	return c.JSON(http.StatusOK, struct {
+		userJSON
+		Voices []string `json:"voices"`
+	}{publicUser(currentUser(c)), voices})
 }
 
 // requestToken finds the caller's token: the Authorization header, the

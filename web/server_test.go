@@ -482,3 +482,24 @@ func TestRubricAndGradeAPI(t *testing.T) {
 		t.Errorf("grade an empty response: %d %+v", st, e)
 	}
 }
+
+// The app offers the language-model voice only where the server has one.
+func TestMeListsTheVoices(t *testing.T) {
+	for _, tt := range []struct {
+		voices map[string]engine.Voice
+		want   string
+	}{
+		{nil, "scripted"},
+		{map[string]engine.Voice{"llm": engine.Scripted{}}, "scripted llm"},
+	} {
+		ts := newTestServer(t, func(c *Config) { c.Voices = tt.voices })
+		c := ts.user(t, "tess", engine.RoleTrainee, "c1")
+		var me struct {
+			Username string   `json:"username"`
+			Voices   []string `json:"voices"`
+		}
+		if st := c.do(http.MethodGet, "/api/me", nil, &me); st != 200 || me.Username != "tess" || strings.Join(me.Voices, " ") != tt.want {
+			t.Errorf("me: %d %+v, want voices %q", st, me, tt.want)
+		}
+	}
+}

@@ -276,13 +276,21 @@ async function showLibrary() {
     }
   };
   filters.addEventListener('change', load);
+  // The language-model voice is offered only where the server has one;
+  // its lines are said in the client's own words, streamed as they come.
+  try {
+    const { voices } = await api('GET', '/api/me');
+    $('#voice-choice').hidden = !(voices || []).includes('llm');
+  } catch { /* the scripted voice, then */ }
   await load();
 }
 
 async function startSession(id, mode, button) {
   button.disabled = true;
   try {
-    const s = await api('POST', '/api/sessions', { scenario_id: id, persona: 'scripted', mode });
+    const choice = $('#voice-choice');
+    const persona = choice && !choice.hidden ? $('#voice').value : 'scripted';
+    const s = await api('POST', '/api/sessions', { scenario_id: id, persona, mode });
     location.hash = mode === 'recognition' ? `#/recognise/${s.id}` : `#/practice/${s.id}`;
   } catch (e) {
     button.disabled = false;
