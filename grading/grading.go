@@ -41,6 +41,10 @@ type Result struct {
 	// as a program's own for the offline grader; the overall leaves them
 	// out.
 	Unscored []string `json:"unscored,omitempty"`
+	// Fallback, when set, says that a grader stood in for another that
+	// failed, and why: the ensemble's offline scores when the LLM judge
+	// was unavailable.
+	Fallback string `json:"fallback,omitempty"`
 }
 
 // Int returns the bare scores, as transitions and statistics use them.

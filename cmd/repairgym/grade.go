@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"github.com/repairgym/repairgym/engine"
+	"github.com/repairgym/repairgym/engine/llm"
 	"github.com/repairgym/repairgym/grading"
 	"github.com/repairgym/repairgym/scenarios"
 )
@@ -20,7 +21,7 @@ import (
 const maxGradeLine = 64 << 10
 
 func runGrade(ctx context.Context, e env, args []string) int {
-	fs := newFlags(e, "grade", "[--grader lexicon] [--rubric FILE] [--eval FILE]",
+	fs := newFlags(e, "grade", "[--grader lexicon|llm|ensemble] [--rubric FILE] [--eval FILE]",
 		`Reads JSON Lines on stdin, one response per line:
   {"id": "...", "client": "...", "response": "...", "rupture_type": "confrontation"|"withdrawal", "scenario": "..."}
 (rupture_type and scenario are optional) and writes one line per input, in
@@ -29,9 +30,22 @@ order:
 A line that cannot be graded gets {"id": ..., "error": "..."} and the rest
 go on.
 
+The graders: lexicon, offline (the default); llm, a language model as
+judge; ensemble, both, their scores combined criterion by criterion (see
+grading.Ensemble). With ensemble, a line the judge fails on keeps the
+offline scores, with "grader": "lexicon" and a "fallback" saying why. llm
+and ensemble reach any OpenAI-compatible endpoint set in the environment:
+
+  OPENAI_API_KEY         the endpoint's key (required; any value for a
+                         local server that takes none)
+  OPENAI_BASE_URL        the endpoint, such as http://localhost:11434/v1;
+                         empty for OpenAI's
+  REPAIRGYM_JUDGE_MODEL  the model that grades
+  REPAIRGYM_LLM_MODEL    the model, when REPAIRGYM_JUDGE_MODEL is not set
+
 With --eval FILE, grades the labelled responses in FILE instead and prints,
 per criterion and split, how far the grader agrees with the labels.`)
-	graderName := fs.String("grader", "lexicon", "the grader: lexicon (offline)")
+	graderName := fs.String("grader", "lexicon", "the grader: lexicon (offline), llm (a language model as judge) or ensemble (both)")
 	rubricPath := fs.String("rubric", "", "score on the rubric in `FILE` instead of the built-in one")
 	evalPath := fs.String("eval", "", "compare the grader with the labelled responses in `FILE`")
 	scenarioDir := fs.String("scenarios", "", "also look up scenario ids in `DIR`")
@@ -48,7 +62,7 @@ per criterion and split, how far the grader agrees with the labels.`)
 		fmt.Fprintf(e.stderr, "repairgym grade: %v\n", err)
 		return exitUsage
 	}
-	g, err := newGrader(*graderName, r)
+	g, err := newGrader(e, *graderName, r)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "repairgym grade: %v\n", err)
 		return exitUsage
@@ -68,15 +82,42 @@ per criterion and split, how far the grader agrees with the labels.`)
 	return exitOK
 }
 
-// newGrader returns the grader with the given name.
-func newGrader(name string, r *grading.Rubric) (engine.Grader, error) {
+// newGrader returns the grader with the given name; llm and ensemble
+// reach the language model the environment names.
+func newGrader(e env, name string, r *grading.Rubric) (engine.Grader, error) {
 	switch name {
 	case "lexicon":
 		return grading.NewLexicon(r), nil
 	case "llm", "ensemble":
-		return nil, fmt.Errorf("the %s grader needs a language model, which this build cannot reach; use --grader lexicon", name)
+		c, err := newJudgeClient(e)
+		if err != nil {
+			return nil, fmt.Errorf("the %s grader: %w", name, err)
+		}
+		judge := grading.NewJudge(c, r)
+		if name == "llm" {
+			return judge, nil
+		}
+		return grading.NewEnsemble(grading.NewLexicon(r), judge, r), nil
 	}
-	return nil, fmt.Errorf("unknown grader %q; choose lexicon", name)
+	return nil, fmt.Errorf("unknown grader %q; choose lexicon, llm or ensemble", name)
+}
+
+// newJudgeClient returns a client for the endpoint in the environment.
+func newJudgeClient(e env) (*llm.Client, error) {
+	key := e.getenv("OPENAI_API_KEY")
+	if key == "" {
+		return nil, errors.New("OPENAI_API_KEY is not set; set it to the endpoint's key (any value for a local server that takes none), OPENAI_BASE_URL to the endpoint if it is not OpenAI's, and REPAIRGYM_JUDGE_MODEL to the model")
+	}
+	model, judgeModel := e.getenv("REPAIRGYM_LLM_MODEL"), e.getenv("REPAIRGYM_JUDGE_MODEL")
+	if model == "" {
+		model = judgeModel
+	}
+	if model == "" {
+		// No default: a model name that suits one endpoint is unknown
+		// to the next.
+		return nil, errors.New("no model is named; set REPAIRGYM_JUDGE_MODEL (or REPAIRGYM_LLM_MODEL) to the model that grades")
+	}
+	return llm.New(llm.Config{APIKey: key, BaseURL: e.getenv("OPENAI_BASE_URL"), Model: model, JudgeModel: judgeModel})
 }
 
 // gradeLines grades each line of in and writes a reply line to out, in
@@ -101,9 +142,9 @@ func gradeLines(ctx context.Context, in io.Reader, out io.Writer, g engine.Grade
 			}
 			continue // blank lines carry nothing to grade
 		}
-		var reply grading.Reply
+		var reply gradeReply
 		if tooLong {
-			reply = grading.ErrorReply(nil, fmt.Errorf("line %d is longer than %d KiB", n, maxGradeLine>>10))
+			reply.Reply = grading.ErrorReply(nil, fmt.Errorf("line %d is longer than %d KiB", n, maxGradeLine>>10))
 		} else {
 			reply = gradeOne(ctx, line, n, g, lib)
 		}
@@ -138,14 +179,22 @@ func readLine(r *bufio.Reader, limit int) (line []byte, tooLong bool, err error)
 	}
 }
 
-func gradeOne(ctx context.Context, line []byte, n int, g engine.Grader, lib map[string]*scenarios.Scenario) grading.Reply {
+// gradeReply is a line of grade's output: the reply, and whether a
+// grader stood in for another.
+type gradeReply struct {
+	grading.Reply
+	Fallback string `json:"fallback,omitempty"`
+}
+
+func gradeOne(ctx context.Context, line []byte, n int, g engine.Grader, lib map[string]*scenarios.Scenario) gradeReply {
+	fail := func(id json.RawMessage, err error) gradeReply { return gradeReply{Reply: grading.ErrorReply(id, err)} }
 	var req grading.Request
 	dec := json.NewDecoder(bytes.NewReader(line))
 	if err := dec.Decode(&req); err != nil {
-		return grading.ErrorReply(nil, fmt.Errorf("line %d is not a JSON object: %v", n, err))
+		return fail(nil, fmt.Errorf("line %d is not a JSON object: %v", n, err))
 	}
 	if dec.More() {
-		return grading.ErrorReply(req.ID, fmt.Errorf("line %d holds more than one JSON value", n))
+		return fail(req.ID, fmt.Errorf("line %d holds more than one JSON value", n))
 	}
 	in, err := req.Input(func(id string) (string, string, bool) {
 		s, ok := lib[id]
@@ -155,13 +204,19 @@ func gradeOne(ctx context.Context, line []byte, n int, g engine.Grader, lib map[
 		return s.Rupture.Type, s.Rupture.Marker, true
 	})
 	if err != nil {
-		return grading.ErrorReply(req.ID, err)
+		return fail(req.ID, err)
 	}
 	res, err := g.Grade(ctx, in)
-	if err != nil {
-		return grading.ErrorReply(req.ID, errors.New(engine.ErrorMessage(err)))
+	var judgeErr *grading.JudgeError
+	switch {
+	case errors.As(err, &judgeErr):
+		// The reason names the status or the deadline, never what the
+		// endpoint sent back.
+		return fail(req.ID, fmt.Errorf("the LLM judge could not grade this line: %s", judgeErr.Reason))
+	case err != nil:
+		return fail(req.ID, errors.New(engine.ErrorMessage(err)))
 	}
-	return grading.NewReply(req.ID, res)
+	return gradeReply{Reply: grading.NewReply(req.ID, res), Fallback: res.Fallback}
 }
 
 func runEval(ctx context.Context, e env, g engine.Grader, r *grading.Rubric, path string) int {
