@@ -122,6 +122,12 @@ type Turn struct {
 	Voice    string `json:"voice,omitempty"`
 	Fallback string `json:"fallback,omitempty"`
 
+	// Tokens counts the language-model tokens, prompt and completion, the
+	// turn cost: the voice's calls for a client line (a line that fell
+	// back still cost what was spent on it), the grader's for a trainee
+	// line. Zero for a scripted voice and an offline grader.
+	Tokens int `json:"tokens,omitempty"`
+
 	// Trainee turns: the grade.
 	Scores  map[string]grading.Score `json:"scores,omitempty"`
 	Overall *int                     `json:"overall,omitempty"`
@@ -239,6 +245,11 @@ type State struct {
 	Summary   *Summary  `json:"summary,omitempty"`
 	Started   time.Time `json:"started"`
 	Updated   time.Time `json:"updated"`
+
+	// Tokens counts the language-model tokens the session has cost: every
+	// turn's, including turns later taken back with retry, since those
+	// tokens were spent all the same.
+	Tokens int `json:"tokens,omitempty"`
 }
 
 // Pending returns the number of the client turn awaiting the trainee's

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/repairgym/repairgym/engine/llm"
 	"github.com/repairgym/repairgym/grading"
 	"github.com/repairgym/repairgym/scenarios"
 )
@@ -148,7 +149,10 @@ func (s *Session) Respond(ctx context.Context, n int, text string, deltas func(s
 	}
 	stage := s.scn.Stage(s.st.Stage)
 	clientLine := s.st.Turns[len(s.st.Turns)-1].Text
-	res, err := s.grader.Grade(ctx, grading.Input{
+	// The meter counts the grader's tokens if it calls a language model.
+	// A grade that fails costs tokens no turn records.
+	meter := &llm.Meter{}
+	res, err := s.grader.Grade(llm.WithMeter(ctx, meter), grading.Input{
 		Client:      clientLine,
 		Response:    text,
 		RuptureType: s.scn.Rupture.Type,
@@ -163,6 +167,7 @@ func (s *Session) Respond(ctx context.Context, n int, text string, deltas func(s
 		N: n + 1, Speaker: Trainee, Text: text, At: now,
 		Scores: cloneScores(res.Scores), Overall: &overall, Grader: res.Grader,
 		Attempts: cloneAttempts(s.st.Retracted),
+		Tokens:   meter.Usage().Total(),
 	}
 	transcript := append(append([]Turn(nil), s.st.Turns...), trainee)
 
@@ -188,6 +193,7 @@ func (s *Session) Respond(ctx context.Context, n int, text string, deltas func(s
 
 	// Everything has succeeded: commit.
 	s.st.Turns = append(transcript, client)
+	s.st.Tokens += trainee.Tokens // speak has counted the client's
 	s.st.Retracted = nil
 	s.st.Updated = client.At
 	step := Step{Trainee: trainee.clone(), Client: client.clone(), Feedback: s.feedback(trainee, stage)}
@@ -224,7 +230,9 @@ func (s *Session) checkTurn(n int) error {
 }
 
 // speak voices a client line, falling back to the scripted line when the
-// voice fails: the session always goes on.
+// voice fails: the session always goes on. It counts the line's tokens on
+// the turn and in the session's total: every caller adds the turn speak
+// returns, and nothing between can fail.
 func (s *Session) speak(ctx context.Context, stage string, closing bool, direction string, lines []string, n int, transcript []Turn, deltas func(string)) Turn {
 	key := stage
 	if closing {
@@ -236,7 +244,8 @@ func (s *Session) speak(ctx context.Context, stage string, closing bool, directi
 		Scripted: scripted, Turn: n, Transcript: transcript,
 	}
 	t := Turn{N: n, Speaker: Client, Stage: stage, Voice: s.voice.Name()}
-	text, err := s.voice.Speak(ctx, cue, deltas)
+	meter := &llm.Meter{}
+	text, err := s.voice.Speak(llm.WithMeter(ctx, meter), cue, deltas)
 	switch {
 	case err != nil:
 		t.Fallback = err.Error()
@@ -250,6 +259,8 @@ func (s *Session) speak(ctx context.Context, stage string, closing bool, directi
 	}
 	t.Text = strings.TrimSpace(text)
 	t.At = s.now()
+	t.Tokens = meter.Usage().Total()
+	s.st.Tokens += t.Tokens
 	return t
 }
 
