@@ -117,7 +117,8 @@ type Turn struct {
 
 	// Client turns: the stage (or outcome, for the closing line) voiced,
 	// the voice that spoke, and why it fell back to the scripted line if
-	// it did.
+	// it did. Trainee turns: why the grader fell back to the offline one,
+	// if it did.
 	Stage    string `json:"stage,omitempty"`
 	Voice    string `json:"voice,omitempty"`
 	Fallback string `json:"fallback,omitempty"`

@@ -165,7 +165,7 @@ func (s *Session) Respond(ctx context.Context, n int, text string, deltas func(s
 	overall := res.Overall
 	trainee := Turn{
 		N: n + 1, Speaker: Trainee, Text: text, At: now,
-		Scores: cloneScores(res.Scores), Overall: &overall, Grader: res.Grader,
+		Scores: cloneScores(res.Scores), Overall: &overall, Grader: res.Grader, Fallback: res.Fallback,
 		Attempts: cloneAttempts(s.st.Retracted),
 		Tokens:   meter.Usage().Total(),
 	}
@@ -509,6 +509,9 @@ func (s *Session) feedback(t Turn, stage *scenarios.Stage) Feedback {
 	fb.Notes = make([]string, len(notes), len(notes)+len(unscored))
 	for i, n := range notes {
 		fb.Notes[i] = n.text
+	}
+	if t.Fallback != "" {
+		fb.Notes = append(fb.Notes, t.Fallback)
 	}
 	for _, name := range unscored {
 		fb.Notes = append(fb.Notes, fmt.Sprintf("%s: not scored; %s cannot score it, so the overall leaves it out.", name, graderName(t.Grader)))

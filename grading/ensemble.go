@@ -129,3 +129,33 @@ func fallbackNote(err error) string {
 	}
 	return fmt.Sprintf("The LLM judge was unavailable (%s), so these are the offline grader's scores alone.", reason)
 }
+
+// JudgeOrOffline grades with the judge alone, and falls back to the
+// offline grader when the judge fails, saying so in Fallback: what a
+// server set to the LLM judge does, so that a dead endpoint never leaves a
+// response unscored.
+type JudgeOrOffline struct {
+	judge, offline Grader
+}
+
+// NewJudgeOrOffline returns a grader that prefers judge.
+func NewJudgeOrOffline(judge, offline Grader) *JudgeOrOffline {
+	return &JudgeOrOffline{judge: judge, offline: offline}
+}
+
+// Name identifies the grader; results name the grader that scored them.
+func (*JudgeOrOffline) Name() string { return "llm" }
+
+// Grade scores one response with the judge, or the offline grader.
+func (g *JudgeOrOffline) Grade(ctx context.Context, in Input) (Result, error) {
+	res, err := g.judge.Grade(ctx, in)
+	if err == nil {
+		return res, nil
+	}
+	off, offErr := g.offline.Grade(ctx, in)
+	if offErr != nil {
+		return Result{}, fmt.Errorf("grade: %w", offErr)
+	}
+	off.Fallback = fallbackNote(err)
+	return off, nil
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/repairgym/repairgym/engine/llm"
 	"github.com/repairgym/repairgym/engine/llm/llmtest"
 )
 
@@ -196,5 +197,23 @@ func TestEnsembleWithTheJudge(t *testing.T) {
 	}
 	if res.Grader != "ensemble" {
 		t.Errorf("grader = %q", res.Grader)
+	}
+}
+
+func TestJudgeOrOfflineFallsBack(t *testing.T) {
+	srv := llmtest.New(t)
+	srv.Default(llmtest.Reply{Status: http.StatusServiceUnavailable})
+	c, err := llm.New(llm.Config{APIKey: "k", BaseURL: srv.BaseURL, Model: "m", Retries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := DefaultRubric()
+	g := NewJudgeOrOffline(NewJudge(c, r), NewLexicon(r))
+	res, err := g.Grade(context.Background(), Input{Client: "You were late again.", Response: "I was late, and that's on me."})
+	if err != nil || res.Grader != "lexicon" || !strings.Contains(res.Fallback, "LLM judge was unavailable") || len(res.Scores) != 3 {
+		t.Errorf("judge down: %+v, %v", res, err)
+	}
+	if _, err := g.Grade(context.Background(), Input{Client: "x", Response: " "}); err == nil {
+		t.Error("an empty response was graded")
 	}
 }

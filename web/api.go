@@ -319,7 +319,12 @@ type turnJSON struct {
 	Overall  *int                     `json:"overall,omitempty"`
 	Attempts []engine.Attempt         `json:"attempts,omitempty"`
 	Voice    string                   `json:"voice,omitempty"`
-	Fallback string                   `json:"fallback,omitempty"`
+	// Grader names the grader that scored a response: with an LLM
+	// judge set up, the offline one when the judge failed.
+	Grader   string `json:"grader,omitempty"`
+	Fallback string `json:"fallback,omitempty"`
+	// Tokens is shown to admins, who see what the model costs.
+	Tokens int `json:"tokens,omitempty"`
 }
 
 type sessionJSON struct {
@@ -344,6 +349,8 @@ type sessionJSON struct {
 	Flags           []flagJSON       `json:"flags,omitempty"`
 	Summary         *engine.Summary  `json:"summary,omitempty"`
 	Reviews         []engine.Review  `json:"reviews"`
+	// Tokens is the language-model tokens the session cost, for admins.
+	Tokens int `json:"tokens,omitempty"`
 }
 
 // flagJSON is a rupture the trainee marked; whether it was right is
@@ -377,6 +384,9 @@ func (s *Server) sessionView(viewer engine.User, rec engine.SessionRecord, train
 		v.ClientName, _, _ = strings.Cut(scn.Persona.Name, " ")
 	}
 	v.Pending, v.Responses = st.Pending(), st.Responses()
+	if viewer.Role == engine.RoleAdmin {
+		v.Tokens = st.Tokens
+	}
 	show := scoresVisible(viewer, rec)
 	for _, f := range st.Flags {
 		fj := flagJSON{Turn: f.Turn, RuptureType: f.RuptureType, Marker: f.Marker, At: f.At}
@@ -391,12 +401,15 @@ func (s *Server) sessionView(viewer engine.User, rec engine.SessionRecord, train
 	for _, t := range st.Turns {
 		tj := turnJSON{N: t.N, Speaker: t.Speaker, Text: t.Text, At: t.At, Attempts: t.Attempts, Voice: t.Voice}
 		if show {
-			tj.Scores, tj.Overall = t.Scores, t.Overall
+			tj.Scores, tj.Overall, tj.Grader = t.Scores, t.Overall, t.Grader
 		} else {
 			tj.Attempts = hideAttemptScores(t.Attempts)
 		}
 		if viewer.Role != engine.RoleTrainee {
 			tj.Fallback = t.Fallback
+		}
+		if viewer.Role == engine.RoleAdmin {
+			tj.Tokens = t.Tokens
 		}
 		v.Turns = append(v.Turns, tj)
 	}

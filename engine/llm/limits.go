@@ -21,6 +21,14 @@ type breaker struct {
 	openUntil time.Time
 }
 
+// rejects reports whether the breaker is open, without taking the
+// half-open call's turn.
+func (b *breaker) rejects(now time.Time) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return now.Before(b.openUntil)
+}
+
 func (b *breaker) allow(now time.Time) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -29,7 +37,8 @@ func (b *breaker) allow(now time.Time) bool {
 	}
 	if b.failures >= b.after {
 		// Half open: let this call try, and keep the others out until it
-		// has been answered.
+		// has been answered. Should it end with no verdict (its caller
+		// gave up), the next call tries after another cooldown.
 		b.openUntil = now.Add(b.cooldown)
 	}
 	return true
@@ -41,13 +50,16 @@ func (b *breaker) succeed() {
 	b.mu.Unlock()
 }
 
-func (b *breaker) fail(now time.Time) {
+// fail counts a failure, and reports whether it opened the breaker
+// from closed.
+func (b *breaker) fail(now time.Time) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.failures++
 	if b.failures >= b.after {
 		b.openUntil = now.Add(b.cooldown)
 	}
+	return b.failures == b.after
 }
 
 // limits bounds the calls in flight: across the server, and per user so

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -31,10 +32,17 @@ type Config struct {
 	// is never logged and never leaves the server otherwise.
 	APIKey string
 	// BaseURL is the endpoint's root, ending in /v1 for most servers;
-	// empty means OpenAI's. An Azure OpenAI resource's URL
-	// (https://NAME.openai.azure.com) selects Azure's API; Model is
-	// then the deployment name.
+	// empty means OpenAI's. An Azure OpenAI resource's URL with no path
+	// (https://NAME.openai.azure.com, or NAME.cognitiveservices.azure.com)
+	// selects Azure's deployments API: Model is then the deployment name,
+	// the key goes in the api-key header and APIVersion is sent. Azure's
+	// OpenAI-compatible URL (https://NAME.openai.azure.com/openai/v1) is
+	// taken as any other endpoint.
 	BaseURL string
+	// APIVersion is Azure's api-version (default 2024-10-21, the first
+	// GA version with both json_schema output and stream_options, which
+	// every streamed call sends).
+	APIVersion string
 	// Model voices the client persona.
 	Model string
 	// JudgeModel grades responses; empty means Model.
@@ -45,20 +53,66 @@ type Config struct {
 	// (default 60s).
 	FirstToken, Total time.Duration
 	// Retries is how often a call is tried again after a 429 or 5xx
-	// (default 2; -1 for none).
+	// (default 2; -1 for none). A streamed call is not retried once a
+	// piece of it was delivered, nor after ErrFirstToken: an endpoint too
+	// slow to start once is likely slow again, and a retry would double
+	// the wait the deadline exists to bound.
 	Retries int
+	// MaxRetryAfter caps the wait a server's Retry-After can ask for
+	// (default 10s), so that one answer cannot park a session. A wait
+	// that would outlast Total is not waited: the call fails at once.
+	MaxRetryAfter time.Duration
 	// MaxConcurrent bounds calls in flight across the server (default
 	// 16); MaxPerUser bounds them per user (default 2).
 	MaxConcurrent, MaxPerUser int
-	// BreakerAfter consecutive failures open the circuit breaker for
-	// BreakerCooldown (defaults 5 and 30s): calls fail at once, and the
-	// scripted line or the offline grader takes over.
+	// BreakerAfter consecutive failed attempts (5xx, 429, a network
+	// error, a missed deadline, a broken stream) open the circuit
+	// breaker for BreakerCooldown (defaults 5 and 30s): calls fail at
+	// once with ErrUnavailable, and the scripted line or the offline
+	// grader takes over. Then one call is let through; its success
+	// closes the breaker and its failure opens it again. Other 4xx
+	// answers show the endpoint is up and count as successes; a caller
+	// cancelling its context counts as neither.
 	BreakerAfter    int
 	BreakerCooldown time.Duration
 
-	// HTTPClient sends the requests; nil uses a fresh http.Client.
+	// HTTPClient sends the requests; nil uses a fresh http.Client. Leave
+	// its Timeout at zero: it would cut long streams, which FirstToken
+	// and Total bound instead.
 	HTTPClient *http.Client
 	Logger     *slog.Logger
+}
+
+// LogValue logs the configuration with the key masked.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("api_key", maskKey(c.APIKey)), slog.String("base_url", c.BaseURL),
+		slog.String("model", c.Model), slog.String("judge_model", c.JudgeModel),
+		slog.Duration("first_token", c.FirstToken), slog.Duration("total", c.Total), slog.Int("retries", c.Retries),
+		slog.Int("max_concurrent", c.MaxConcurrent), slog.Int("max_per_user", c.MaxPerUser),
+		slog.Int("breaker_after", c.BreakerAfter), slog.Duration("breaker_cooldown", c.BreakerCooldown))
+}
+
+// String formats the configuration with the key masked, so that a
+// configuration printed with %v by mistake does not give the key away.
+func (c Config) String() string {
+	type plain Config // without the String method
+	p := plain(c)
+	p.APIKey = maskKey(c.APIKey)
+	return fmt.Sprintf("%+v", p)
+}
+
+func maskKey(key string) string {
+	switch {
+	case key == "":
+		return ""
+	case len(key) < 16:
+		return "****"
+	default:
+		// The last four characters tell keys apart, as OpenAI's console
+		// shows them, without giving one away.
+		return "****" + key[len(key)-4:]
+	}
 }
 
 // Errors a call can end with, besides the endpoint's own.
@@ -69,7 +123,20 @@ var (
 	ErrBusy = errors.New("the language model is busy")
 	// ErrFirstToken: no part of the reply came before the deadline.
 	ErrFirstToken = errors.New("the language model did not start answering in time")
+
+	// errBrokenOff: a stream that ended cleanly but without its end, as
+	// when a proxy gives up on a close-delimited response.
+	errBrokenOff = errors.New("the reply broke off before its end")
 )
+
+// azureAPIVersion is the default api-version for Azure's deployments API.
+const azureAPIVersion = "2024-10-21"
+
+// emptyMessagesLimit is how many lines that are not data go-openai reads
+// between two events before giving up. Local servers send keep-alive
+// comments while a model loads, far more than go-openai's default of
+// 300; the deadlines bound the wait instead.
+const emptyMessagesLimit = 1 << 20
 
 // A Message is one message of a chat: role "system", "user" or
 // "assistant".
@@ -84,11 +151,16 @@ type Request struct {
 	Judge     bool
 	Messages  []Message
 	MaxTokens int
-	// Temperature is passed on when above zero.
+	// Temperature is passed on when above zero, except to reasoning
+	// models (o1, o3, o4, gpt-5…) that fix it. MaxTokens goes to those as
+	// max_completion_tokens, the only limit they take.
 	Temperature float32
 	// Schema, when set, asks for JSON output matching it (the endpoint's
-	// json_schema response format); JSONObject asks only for some JSON
-	// object, for endpoints without schemas.
+	// json_schema response format, strict: every property required and
+	// additionalProperties false, or OpenAI refuses the schema);
+	// JSONObject asks only for some JSON object, for endpoints without
+	// schemas. Either way, validate the reply: local servers may ignore
+	// the format.
 	Schema     json.RawMessage
 	SchemaName string
 	JSONObject bool
@@ -126,8 +198,13 @@ func New(cfg Config) (*Client, error) {
 	defaults(&cfg.MaxConcurrent, 16)
 	defaults(&cfg.MaxPerUser, 2)
 	defaults(&cfg.BreakerAfter, 5)
+	defaults(&cfg.MaxRetryAfter, 10*time.Second)
+	defaults(&cfg.APIVersion, azureAPIVersion)
 	if cfg.Retries == 0 {
 		cfg.Retries = 2
+	}
+	if cfg.FirstToken < 0 || cfg.Total < 0 || cfg.MaxConcurrent < 0 || cfg.MaxPerUser < 0 || cfg.BreakerAfter < 0 {
+		return nil, errors.New("llm: deadlines and limits cannot be negative")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -136,21 +213,36 @@ func New(cfg Config) (*Client, error) {
 	if hc == nil {
 		hc = &http.Client{}
 	}
-	var oc openai.ClientConfig
-	if strings.Contains(cfg.BaseURL, ".openai.azure.com") {
-		oc = openai.DefaultAzureConfig(cfg.APIKey, cfg.BaseURL)
-	} else {
-		oc = openai.DefaultConfig(cfg.APIKey)
-		if cfg.BaseURL != "" {
-			oc.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-		}
-	}
+	oc := clientConfig(cfg)
 	oc.HTTPClient = retryAfterDoer{hc}
+	oc.EmptyMessagesLimit = emptyMessagesLimit
 	return &Client{
 		cfg: cfg, api: openai.NewClientWithConfig(oc), log: cfg.Logger,
 		breaker: &breaker{after: cfg.BreakerAfter, cooldown: cfg.BreakerCooldown},
 		limits:  newLimits(cfg.MaxConcurrent, cfg.MaxPerUser),
 	}, nil
+}
+
+// clientConfig picks go-openai's configuration for the endpoint.
+func clientConfig(cfg Config) openai.ClientConfig {
+	if u, err := url.Parse(cfg.BaseURL); err == nil && isAzure(u.Hostname()) && strings.Trim(u.Path, "/") == "" {
+		oc := openai.DefaultAzureConfig(cfg.APIKey, strings.TrimSuffix(cfg.BaseURL, "/"))
+		// go-openai's default, 2023-05-15, refuses stream_options.
+		oc.APIVersion = cfg.APIVersion
+		// Model is the deployment's name as given; the default mapper
+		// would strip dots and colons from it.
+		oc.AzureModelMapperFunc = nil
+		return oc
+	}
+	oc := openai.DefaultConfig(cfg.APIKey)
+	if cfg.BaseURL != "" {
+		oc.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
+	}
+	return oc
+}
+
+func isAzure(host string) bool {
+	return strings.HasSuffix(host, ".openai.azure.com") || strings.HasSuffix(host, ".cognitiveservices.azure.com")
 }
 
 func defaults[T comparable](v *T, d T) {
@@ -172,17 +264,33 @@ func (c *Client) Model(judge bool) string {
 // it arrives, and returns the whole reply. A reply that breaks off is an
 // error, even after some pieces were sent: the caller decides what to do
 // with a half line. Retries happen only before the first piece.
+//
+// The error wraps ErrFirstToken when no piece came within FirstToken,
+// context.DeadlineExceeded when Total ran out (or ctx's own deadline),
+// context.Canceled when ctx was; it is ErrBusy or ErrUnavailable when the
+// call was refused without trying. Errors never hold the API key.
 func (c *Client) Stream(ctx context.Context, req Request, delta func(string)) (string, Usage, error) {
 	return c.call(ctx, req, delta, true)
 }
 
-// Complete sends a request and returns the whole reply.
+// Complete sends a request and returns the whole reply. FirstToken does
+// not apply — nothing comes before the whole reply — only Total. Errors
+// are as Stream's, ErrFirstToken aside.
 func (c *Client) Complete(ctx context.Context, req Request) (string, Usage, error) {
 	return c.call(ctx, req, nil, false)
 }
 
-func (c *Client) call(ctx context.Context, req Request, delta func(string), stream bool) (string, Usage, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Total)
+func (c *Client) call(parent context.Context, req Request, delta func(string), stream bool) (string, Usage, error) {
+	// Checked before waiting for a slot too: an open breaker fails at once.
+	if c.breaker.rejects(time.Now()) {
+		return "", Usage{}, ErrUnavailable
+	}
+	r, err := c.chatRequest(req, stream)
+	if err != nil {
+		// Refused by go-openai before sending: the endpoint is not to blame.
+		return "", Usage{}, c.scrub(fmt.Errorf("llm: %w", err))
+	}
+	ctx, cancel := context.WithTimeout(parent, c.cfg.Total)
 	defer cancel()
 	release, err := c.limits.acquire(ctx, userFrom(ctx))
 	if err != nil {
@@ -193,6 +301,11 @@ func (c *Client) call(ctx context.Context, req Request, delta func(string), stre
 	var lastErr error
 	for attempt := 0; ; attempt++ {
 		if !c.breaker.allow(time.Now()) {
+			if lastErr != nil {
+				// This call's own failures opened it: the last one stays
+				// in the chain, for errors.As, but out of the message.
+				return "", Usage{}, &unavailableError{last: c.scrub(lastErr)}
+			}
 			return "", Usage{}, ErrUnavailable
 		}
 		ra := &retryAfter{}
@@ -201,56 +314,93 @@ func (c *Client) call(ctx context.Context, req Request, delta func(string), stre
 		var usage Usage
 		var started bool
 		if stream {
-			text, usage, started, err = c.stream(actx, req, delta)
+			text, usage, started, err = c.stream(actx, r, delta)
 		} else {
-			text, usage, err = c.complete(actx, req)
+			text, usage, err = c.complete(actx, r)
 		}
 		meterFrom(ctx).Add(usage)
 		if err == nil {
 			c.breaker.succeed()
 			return text, usage, nil
 		}
-		c.breaker.fail(time.Now())
+		if ctx.Err() != nil && !errors.Is(err, ErrFirstToken) {
+			// Whatever the transport made of it, the deadline or the
+			// caller ended the attempt; say so in a way errors.Is sees.
+			err = ctx.Err()
+		}
+		c.record(parent, err)
 		lastErr = err
 		wait, retry := c.retryable(err, ra, attempt)
 		if started || !retry || attempt >= c.cfg.Retries {
-			break
+			return "", Usage{}, c.scrub(fmt.Errorf("llm: %w", err))
 		}
-		c.log.Warn("llm: retrying", "attempt", attempt+1, "wait", wait, "err", describe(err))
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			// Waiting would only end in the deadline; the endpoint's
+			// answer says more than that would.
+			return "", Usage{}, c.scrub(fmt.Errorf("llm: %w", err))
+		}
+		c.log.Warn("llm: retrying", "attempt", attempt+1, "wait", wait, "err", c.describe(err))
+		t := time.NewTimer(wait)
 		select {
-		case <-time.After(wait):
+		case <-t.C:
 		case <-ctx.Done():
-			return "", Usage{}, fmt.Errorf("llm: %w", ctx.Err())
+			t.Stop()
+			return "", Usage{}, fmt.Errorf("llm: %w (retrying after %s)", ctx.Err(), c.describe(err))
 		}
 	}
-	return "", Usage{}, fmt.Errorf("llm: %w", lastErr)
+}
+
+// record tells the breaker how an attempt went.
+func (c *Client) record(parent context.Context, err error) {
+	switch status := statusOf(err); {
+	case errors.Is(parent.Err(), context.Canceled):
+		// The caller gave up (a trainee closed the page); that says
+		// nothing about the endpoint.
+	case status >= 400 && status < 500 && status != http.StatusTooManyRequests:
+		// The endpoint answered; the request or the key is at fault, and
+		// opening the breaker would not help.
+		c.breaker.succeed()
+	default:
+		if c.breaker.fail(time.Now()) {
+			c.log.Warn("llm: circuit breaker open", "failures", c.cfg.BreakerAfter, "cooldown", c.cfg.BreakerCooldown, "err", c.describe(err))
+		}
+	}
+}
+
+// statusOf returns the HTTP status an error came with, or 0.
+func statusOf(err error) int {
+	var apiErr *openai.APIError
+	var reqErr *openai.RequestError
+	switch {
+	case errors.As(err, &apiErr):
+		return apiErr.HTTPStatusCode
+	case errors.As(err, &reqErr):
+		return reqErr.HTTPStatusCode
+	}
+	return 0
 }
 
 // retryable says whether an error is worth another try, and after how
 // long: 429 and 5xx are, after the server's Retry-After if it gave one
 // (capped, so that one answer cannot park a session), or a jittered
-// backoff.
+// backoff. Network errors and missed deadlines are not: the breaker
+// deals with an endpoint that is down, and a retry would double a wait
+// the deadlines exist to bound.
 func (c *Client) retryable(err error, ra *retryAfter, attempt int) (time.Duration, bool) {
-	status := 0
-	var apiErr *openai.APIError
-	var reqErr *openai.RequestError
-	switch {
-	case errors.As(err, &apiErr):
-		status = apiErr.HTTPStatusCode
-	case errors.As(err, &reqErr):
-		status = reqErr.HTTPStatusCode
-	}
+	status := statusOf(err)
 	if status != http.StatusTooManyRequests && status < 500 {
 		return 0, false
 	}
 	if d := ra.get(); d > 0 {
-		return min(d, 10*time.Second), true
+		return min(d, c.cfg.MaxRetryAfter), true
 	}
 	base := 250 * time.Millisecond << attempt
 	return base + rand.N(base/2+1), true
 }
 
-func (c *Client) chatRequest(req Request, stream bool) openai.ChatCompletionRequest {
+// chatRequest builds the request go-openai sends, and checks it as
+// go-openai will.
+func (c *Client) chatRequest(req Request, stream bool) (openai.ChatCompletionRequest, error) {
 	r := openai.ChatCompletionRequest{Model: c.Model(req.Judge), MaxTokens: req.MaxTokens, Temperature: req.Temperature, Stream: stream}
 	for _, m := range req.Messages {
 		r.Messages = append(r.Messages, openai.ChatCompletionMessage{Role: m.Role, Content: m.Content})
@@ -267,11 +417,21 @@ func (c *Client) chatRequest(req Request, stream bool) openai.ChatCompletionRequ
 	if stream {
 		r.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 	}
-	return r
+	// go-openai refuses max_tokens and temperatures for reasoning models
+	// before sending; the callers' limits still apply, in the form those
+	// models take.
+	v := openai.NewReasoningValidator()
+	if errors.Is(v.Validate(r), openai.ErrReasoningModelMaxTokensDeprecated) {
+		r.MaxCompletionTokens, r.MaxTokens = r.MaxTokens, 0
+	}
+	if err := v.Validate(r); errors.Is(err, openai.ErrReasoningModelLimitationsOther) || errors.Is(err, openai.ErrReasoningSamplingUnsupported) {
+		r.Temperature = 0
+	}
+	return r, v.Validate(r)
 }
 
-func (c *Client) complete(ctx context.Context, req Request) (string, Usage, error) {
-	res, err := c.api.CreateChatCompletion(ctx, c.chatRequest(req, false))
+func (c *Client) complete(ctx context.Context, r openai.ChatCompletionRequest) (string, Usage, error) {
+	res, err := c.api.CreateChatCompletion(ctx, r)
 	if err != nil {
 		return "", Usage{}, err
 	}
@@ -282,9 +442,11 @@ func (c *Client) complete(ctx context.Context, req Request) (string, Usage, erro
 	return res.Choices[0].Message.Content, usage, nil
 }
 
-// stream reads a streamed reply. The first piece must come within the
-// first-token deadline; started reports whether any piece was sent on.
-func (c *Client) stream(ctx context.Context, req Request, delta func(string)) (text string, usage Usage, started bool, err error) {
+// stream reads a streamed reply. The model must start answering — a
+// piece of the reply, or of its reasoning for models that stream it —
+// within the first-token deadline; started reports whether any piece was
+// sent on to delta.
+func (c *Client) stream(ctx context.Context, r openai.ChatCompletionRequest, delta func(string)) (text string, usage Usage, started bool, err error) {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var late atomic.Bool
@@ -293,21 +455,28 @@ func (c *Client) stream(ctx context.Context, req Request, delta func(string)) (t
 		cancel()
 	})
 	defer first.Stop()
+	answering := false
 	fail := func(err error) error {
-		if late.Load() && !started {
+		if late.Load() && !answering {
 			return ErrFirstToken
 		}
 		return err
 	}
-	s, err := c.api.CreateChatCompletionStream(sctx, c.chatRequest(req, true))
+	s, err := c.api.CreateChatCompletionStream(sctx, r)
 	if err != nil {
 		return "", Usage{}, false, fail(err)
 	}
 	defer s.Close()
 	var b strings.Builder
+	// finished: the reply's end was seen. A stream that stops without
+	// it broke off, even if the connection closed cleanly.
+	finished := false
 	for {
 		chunk, err := s.Recv()
 		if errors.Is(err, io.EOF) {
+			if !finished {
+				return b.String(), usage, started, fail(errBrokenOff)
+			}
 			return b.String(), usage, started, nil
 		}
 		if err != nil {
@@ -315,17 +484,30 @@ func (c *Client) stream(ctx context.Context, req Request, delta func(string)) (t
 		}
 		if chunk.Usage != nil {
 			usage = Usage{Prompt: chunk.Usage.PromptTokens, Completion: chunk.Usage.CompletionTokens}
+			finished = true
 		}
-		if len(chunk.Choices) == 0 || chunk.Choices[0].Delta.Content == "" {
+		if len(chunk.Choices) == 0 {
 			continue
 		}
-		piece := chunk.Choices[0].Delta.Content
-		if !started && first.Stop() {
-			started = true
-		} else if !started {
-			// The deadline fired as the piece arrived.
-			return "", usage, false, ErrFirstToken
+		choice := chunk.Choices[0]
+		if choice.FinishReason != "" {
+			finished = true
 		}
+		piece := choice.Delta.Content
+		if piece == "" && choice.Delta.ReasoningContent == "" {
+			continue
+		}
+		if !answering {
+			if !first.Stop() {
+				// The deadline fired as the piece arrived.
+				return "", usage, false, ErrFirstToken
+			}
+			answering = true
+		}
+		if piece == "" {
+			continue
+		}
+		started = true
 		b.WriteString(piece)
 		if delta != nil {
 			delta(piece)
@@ -333,16 +515,68 @@ func (c *Client) stream(ctx context.Context, req Request, delta func(string)) (t
 	}
 }
 
-// describe writes an error for the log without anything a server might
-// have echoed back, such as a key.
-func describe(err error) string {
+// describe writes an error for the log: the status alone when there is
+// one, since the body may be a page of HTML or echo the request, and
+// never the key.
+func (c *Client) describe(err error) string {
+	if status := statusOf(err); status != 0 {
+		return "status " + strconv.Itoa(status)
+	}
+	return c.redact(err.Error())
+}
+
+// scrub takes the API key out of an error the endpoint's answer went
+// into: some servers echo the request, key included, in their error
+// messages. The go-openai errors in the chain are cleaned in place (they
+// are this call's own), for callers that errors.As them; the message is
+// cleaned as a whole, since fmt.Errorf fixed the wrapped text when it
+// wrapped it.
+func (c *Client) scrub(err error) error {
+	if c.cfg.APIKey == "" {
+		return err
+	}
 	var apiErr *openai.APIError
 	if errors.As(err, &apiErr) {
-		return "status " + strconv.Itoa(apiErr.HTTPStatusCode)
+		apiErr.Message = c.redact(apiErr.Message)
+		if apiErr.Param != nil {
+			p := c.redact(*apiErr.Param)
+			apiErr.Param = &p
+		}
+		if code, ok := apiErr.Code.(string); ok {
+			apiErr.Code = c.redact(code)
+		}
 	}
 	var reqErr *openai.RequestError
 	if errors.As(err, &reqErr) {
-		return "status " + strconv.Itoa(reqErr.HTTPStatusCode)
+		reqErr.Body = []byte(c.redact(string(reqErr.Body)))
 	}
-	return err.Error()
+	msg := err.Error()
+	if !strings.Contains(msg, c.cfg.APIKey) {
+		return err
+	}
+	return &redactedError{msg: c.redact(msg), err: err}
 }
+
+func (c *Client) redact(s string) string {
+	if c.cfg.APIKey == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, c.cfg.APIKey, "[redacted]")
+}
+
+// unavailableError is ErrUnavailable after failures of the call's own:
+// it reads as ErrUnavailable, which callers show as it is, and keeps the
+// last failure for those that look further.
+type unavailableError struct{ last error }
+
+func (e *unavailableError) Error() string   { return "llm: " + ErrUnavailable.Error() }
+func (e *unavailableError) Unwrap() []error { return []error{ErrUnavailable, e.last} }
+
+// redactedError is an error whose message had the key taken out.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }

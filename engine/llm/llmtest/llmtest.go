@@ -1,8 +1,10 @@
 // Package llmtest is an OpenAI-compatible chat endpoint for tests: it
 // speaks the real wire protocol — JSON replies, and server-sent events
 // when a request streams — and fails the ways real endpoints fail: error
-// statuses, 429 with Retry-After, a slow first token, a connection
-// dropped mid-reply, output that is not what was asked for.
+// statuses, 429 with Retry-After, error bodies that echo the request, a
+// slow first token, keep-alive comments, a connection dropped or a
+// stream cut short mid-reply, error events, output that is not what was
+// asked for.
 package llmtest
 
 import (
@@ -12,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -24,18 +27,40 @@ type Reply struct {
 	// they are given, or a word at a time.
 	Text   string
 	Chunks []string
+	// Reasoning, streamed, goes out a word at a time as reasoning_content
+	// before the reply, as DeepSeek's and some local servers' reasoning
+	// models send their thinking. It counts as pieces for the delays.
+	Reasoning string
 	// Status, when set, answers with that HTTP status and an OpenAI-style
-	// error body instead; RetryAfter adds the header.
+	// error body instead; RetryAfter adds the header. Body, when set,
+	// is sent as the error body verbatim, as servers that echo the
+	// request or proxies with HTML pages do.
 	Status     int
 	RetryAfter string
+	Body       string
+	// Hold, when set, holds the reply back until it is closed or the
+	// request is cancelled: a call that stays in flight for as long as
+	// the test needs.
+	Hold <-chan struct{}
 	// FirstDelay holds back the first piece; ChunkDelay spaces the rest.
 	FirstDelay, ChunkDelay time.Duration
 	// DropAfter, when above zero, closes the connection after that many
-	// pieces, without the end of the stream.
+	// pieces, without the end of the stream. With Truncate, the response
+	// ends cleanly there instead, with neither a finish reason nor
+	// [DONE], as a server that gives up does.
 	DropAfter int
+	Truncate  bool
+	// ErrorEvent, when set, is sent as a mid-stream error event (data:
+	// {"error": ...}) after DropAfter pieces — 0 included — and ends the
+	// stream, as OpenAI does when generation fails after the headers.
+	ErrorEvent string
 	// Garbage sends a line that is not a server-sent event's JSON.
 	Garbage bool
-	// Usage is reported at the end; zero counts the words.
+	// KeepAlives sends that many comment lines (": keep-alive") before
+	// the first piece, as local servers do while a model loads.
+	KeepAlives int
+	// Usage is reported at the end — when streamed, only if the request
+	// asked for it with stream_options.include_usage; nil counts words.
 	Usage *Usage
 }
 
@@ -44,12 +69,23 @@ type Usage struct{ Prompt, Completion int }
 
 // A Request is what the server was sent.
 type Request struct {
-	Auth           string
-	Path           string
-	Model          string
-	Stream         bool
-	Messages       []Message
-	ResponseFormat map[string]any
+	// At is when the request arrived.
+	At   time.Time
+	Auth string
+	// Header holds all the request's headers (Azure sends its key in
+	// api-key); Query its URL query (Azure's api-version).
+	Header http.Header
+	Path   string
+	Query  url.Values
+	Model  string
+	Stream bool
+	// IncludeUsage reports stream_options.include_usage.
+	IncludeUsage        bool
+	Messages            []Message
+	ResponseFormat      map[string]any
+	MaxTokens           int
+	MaxCompletionTokens int
+	Temperature         float64
 }
 
 // A Message is one message of a request.
@@ -128,10 +164,16 @@ func (s *Server) next() Reply {
 }
 
 type chatRequest struct {
-	Model          string         `json:"model"`
-	Stream         bool           `json:"stream"`
-	Messages       []Message      `json:"messages"`
-	ResponseFormat map[string]any `json:"response_format"`
+	Model         string `json:"model"`
+	Stream        bool   `json:"stream"`
+	StreamOptions *struct {
+		IncludeUsage bool `json:"include_usage"`
+	} `json:"stream_options"`
+	Messages            []Message      `json:"messages"`
+	ResponseFormat      map[string]any `json:"response_format"`
+	MaxTokens           int            `json:"max_tokens"`
+	MaxCompletionTokens int            `json:"max_completion_tokens"`
+	Temperature         float64        `json:"temperature"`
 }
 
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
@@ -148,15 +190,30 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "the request is not JSON")
 		return
 	}
+	includeUsage := req.StreamOptions != nil && req.StreamOptions.IncludeUsage
 	s.mu.Lock()
-	s.requests = append(s.requests, Request{Auth: r.Header.Get("Authorization"), Path: r.URL.Path, Model: req.Model,
-		Stream: req.Stream, Messages: req.Messages, ResponseFormat: req.ResponseFormat})
+	s.requests = append(s.requests, Request{At: time.Now(), Auth: r.Header.Get("Authorization"), Header: r.Header.Clone(),
+		Path: r.URL.Path, Query: r.URL.Query(), Model: req.Model, Stream: req.Stream, IncludeUsage: includeUsage,
+		Messages: req.Messages, ResponseFormat: req.ResponseFormat,
+		MaxTokens: req.MaxTokens, MaxCompletionTokens: req.MaxCompletionTokens, Temperature: req.Temperature})
 	s.mu.Unlock()
 
 	reply := s.next()
+	if reply.Hold != nil {
+		select {
+		case <-reply.Hold:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	if reply.Status != 0 {
 		if reply.RetryAfter != "" {
 			w.Header().Set("Retry-After", reply.RetryAfter)
+		}
+		if reply.Body != "" {
+			w.WriteHeader(reply.Status)
+			io.WriteString(w, reply.Body)
+			return
 		}
 		writeError(w, reply.Status, http.StatusText(reply.Status))
 		return
@@ -166,7 +223,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		usage = &Usage{Prompt: words(body), Completion: len(strings.Fields(reply.Text))}
 	}
 	if !req.Stream {
-		time.Sleep(reply.FirstDelay)
+		if !wait(r, reply.FirstDelay) {
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]any{
 			"id": "chatcmpl-test", "object": "chat.completion", "created": time.Now().Unix(), "model": req.Model,
@@ -176,9 +235,30 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
+	if !includeUsage {
+		usage = nil
+	}
 	s.stream(w, r, req.Model, reply, usage)
 }
 
+// wait sleeps for d unless the request is cancelled first, so that a
+// client giving up does not keep the test's server from closing.
+func wait(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return r.Context().Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+// stream sends the reply as server-sent events; usage, when not nil,
+// goes in a last chunk of its own, as OpenAI sends it.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, model string, reply Reply, usage *Usage) {
 	flusher := w.(http.Flusher)
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -199,20 +279,46 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, model string, re
 		pieces = splitWords(reply.Text)
 	}
 	event(chunk(map[string]any{"role": "assistant", "content": ""}, nil))
-	for i, p := range pieces {
+	for range reply.KeepAlives {
+		fmt.Fprint(w, ": keep-alive\n\n")
+	}
+	flusher.Flush()
+	for i, p := range splitWords(reply.Reasoning) {
 		delay := reply.ChunkDelay
 		if i == 0 {
 			delay = reply.FirstDelay
 		}
-		select {
-		case <-time.After(delay):
-		case <-r.Context().Done():
+		if !wait(r, delay) {
 			return
 		}
-		if reply.DropAfter > 0 && i == reply.DropAfter {
+		event(chunk(map[string]any{"reasoning_content": p}, nil))
+	}
+	if reply.Reasoning != "" {
+		reply.FirstDelay = reply.ChunkDelay
+	}
+	for i := 0; i <= len(pieces); i++ {
+		cut := i == reply.DropAfter && (reply.DropAfter > 0 || reply.ErrorEvent != "")
+		if i == len(pieces) && !cut {
+			break
+		}
+		delay := reply.ChunkDelay
+		if i == 0 {
+			delay = reply.FirstDelay
+		}
+		if !wait(r, delay) {
+			return
+		}
+		switch {
+		case cut && reply.ErrorEvent != "":
+			event(map[string]any{"error": map[string]any{"message": reply.ErrorEvent, "type": "server_error", "code": nil}})
+			return
+		case cut && reply.Truncate:
+			return
+		case cut:
 			hijackClose(w)
 			return
 		}
+		p := pieces[i]
 		if reply.Garbage && i == len(pieces)/2 {
 			fmt.Fprint(w, "data: {this is not json\n\n")
 			flusher.Flush()
@@ -223,8 +329,10 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, model string, re
 		s.mu.Unlock()
 	}
 	event(chunk(map[string]any{}, "stop"))
-	event(map[string]any{"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": time.Now().Unix(), "model": model,
-		"choices": []any{}, "usage": usageJSON(usage)})
+	if usage != nil {
+		event(map[string]any{"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": time.Now().Unix(), "model": model,
+			"choices": []any{}, "usage": usageJSON(usage)})
+	}
 	fmt.Fprint(w, "data: [DONE]\n\n")
 	flusher.Flush()
 }
