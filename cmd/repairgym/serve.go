@@ -17,6 +17,7 @@ import (
 
 	"github.com/repairgym/repairgym/engine"
 	"github.com/repairgym/repairgym/engine/boltstore"
+	"github.com/repairgym/repairgym/engine/llm"
 	"github.com/repairgym/repairgym/grading"
 	"github.com/repairgym/repairgym/scenarios"
 	"github.com/repairgym/repairgym/web"
@@ -35,7 +36,7 @@ type serveConfig struct {
 	tokenTTL       time.Duration
 	adminPassword  string
 	bcryptCost     int
-	openAIKey      string
+	grader         string
 }
 
 // serveEnv names the environment variable behind each flag.
@@ -48,6 +49,7 @@ var serveEnv = []struct{ name, flag string }{
 	{"REPAIRGYM_TRUSTED_PROXIES", "trusted-proxies"},
 	{"REPAIRGYM_IDLE_TIMEOUT", "idle-timeout"},
 	{"REPAIRGYM_TOKEN_TTL", "token-ttl"},
+	{"REPAIRGYM_GRADER", "grader"},
 }
 
 // splitList splits a comma-separated setting, dropping empty items.
@@ -74,13 +76,19 @@ Every flag can also be set in the environment:
   REPAIRGYM_TRUSTED_PROXIES   --trusted-proxies
   REPAIRGYM_IDLE_TIMEOUT      --idle-timeout
   REPAIRGYM_TOKEN_TTL         --token-ttl
+  REPAIRGYM_GRADER            --grader
   REPAIRGYM_ADMIN_PASSWORD    the password of the first admin, created on
                               the first run; without it a random one is
                               generated and printed once
   REPAIRGYM_BCRYPT_COST       the cost of password hashes (default 12)
-  OPENAI_API_KEY, OPENAI_BASE_URL, REPAIRGYM_LLM_MODEL
-                              an LLM voice and judge (not in this build:
-                              sessions use the scripted persona)`)
+  OPENAI_API_KEY              the key of an OpenAI-compatible endpoint
+                              (any value for a local server that takes
+                              none); without it the client is scripted
+                              and responses are graded offline
+  OPENAI_BASE_URL             the endpoint, if not OpenAI's: such as
+                              http://localhost:11434/v1 for Ollama
+  REPAIRGYM_LLM_MODEL         the model that voices the client
+  REPAIRGYM_JUDGE_MODEL       the model that grades, if not the same`)
 	var cfg serveConfig
 	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "listen on `host:port`")
 	fs.StringVar(&cfg.data, "data", "./data", "keep the embedded store in `folder`")
@@ -90,6 +98,7 @@ Every flag can also be set in the environment:
 	fs.StringVar(&cfg.trustedProxies, "trusted-proxies", "", "read client addresses from X-Forwarded-For sent by these comma-separated address `ranges`")
 	fs.DurationVar(&cfg.idleTimeout, "idle-timeout", 30*time.Minute, "end active sessions untouched this `long` as abandoned")
 	fs.DurationVar(&cfg.tokenTTL, "token-ttl", 12*time.Hour, "keep logins for this `long`")
+	fs.StringVar(&cfg.grader, "grader", "lexicon", "grade responses with the `grader`: lexicon (offline), llm (the LLM judge, offline when it fails) or ensemble (both)")
 	// The environment sets the defaults; flags on the command line win.
 	for _, v := range serveEnv {
 		if val := e.getenv(v.name); val != "" {
@@ -114,7 +123,6 @@ Every flag can also be set in the environment:
 		}
 	}
 	cfg.adminPassword = e.getenv("REPAIRGYM_ADMIN_PASSWORD")
-	cfg.openAIKey = e.getenv("OPENAI_API_KEY")
 	cfg.bcryptCost = 12
 	if v := e.getenv("REPAIRGYM_BCRYPT_COST"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -125,7 +133,12 @@ Every flag can also be set in the environment:
 		cfg.bcryptCost = n
 	}
 	log := newLogger(e.stderr)
-	if err := serve(ctx, e, cfg, log); err != nil {
+	models, err := newModels(e, cfg.grader, log)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "repairgym serve: %v\n", err)
+		return exitUsage
+	}
+	if err := serve(ctx, e, cfg, models, log); err != nil {
 		log.Error("repairgym serve stopped", "err", err)
 		fmt.Fprintf(e.stderr, "repairgym serve: %v\n", err)
 		return exitProblems
@@ -143,12 +156,58 @@ func newLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, nil))
 }
 
-func serve(ctx context.Context, e env, cfg serveConfig, log *slog.Logger) error {
+// models is what the server has of language models: a voice for the
+// client, and how to grade on a rubric.
+type models struct {
+	voices    map[string]engine.Voice
+	newGrader func(*grading.Rubric) engine.Grader
+}
+
+// newModels sets up the LLM voice when the environment names an endpoint,
+// and the grader chosen. The voice and the judge get a client each, so
+// that a judge in trouble does not open the voice's circuit breaker.
+func newModels(e env, grader string, log *slog.Logger) (models, error) {
+	m := models{newGrader: func(r *grading.Rubric) engine.Grader { return grading.NewLexicon(r) }}
+	if grader != "lexicon" && grader != "llm" && grader != "ensemble" {
+		return m, fmt.Errorf("--grader must be lexicon, llm or ensemble, not %q", grader)
+	}
+	key := e.getenv("OPENAI_API_KEY")
+	if key == "" {
+		if grader != "lexicon" {
+			return m, fmt.Errorf("--grader %s needs a language model: set OPENAI_API_KEY (and OPENAI_BASE_URL and REPAIRGYM_JUDGE_MODEL)", grader)
+		}
+		log.Info("no OPENAI_API_KEY: the client speaks its scripted lines and responses are graded offline")
+		return m, nil
+	}
+	model := e.getenv("REPAIRGYM_LLM_MODEL")
+	if model == "" {
+		return m, errors.New("OPENAI_API_KEY is set but REPAIRGYM_LLM_MODEL is not; name the model that voices the client")
+	}
+	voice, err := llm.New(llm.Config{APIKey: key, BaseURL: e.getenv("OPENAI_BASE_URL"), Model: model, Logger: log})
+	if err != nil {
+		return m, err
+	}
+	m.voices = map[string]engine.Voice{"llm": engine.NewLLMVoice(voice)}
+	log.Info("the client can be voiced by a language model", "model", model, "grader", grader)
+	if grader == "lexicon" {
+		return m, nil
+	}
+	judge, err := newJudgeClient(e)
+	if err != nil {
+		return m, err
+	}
+	m.newGrader = func(r *grading.Rubric) engine.Grader {
+		if grader == "llm" {
+			return grading.NewJudgeOrOffline(grading.NewJudge(judge, r), grading.NewLexicon(r))
+		}
+		return grading.NewEnsemble(grading.NewLexicon(r), grading.NewJudge(judge, r), r)
+	}
+	return m, nil
+}
+
+func serve(ctx context.Context, e env, cfg serveConfig, m models, log *slog.Logger) error {
 	if cfg.redis != "" {
 		return errors.New("the Redis store is not available in this build; leave --redis and REPAIRGYM_REDIS_URL unset to use the embedded store")
-	}
-	if cfg.openAIKey != "" {
-		log.Warn("OPENAI_API_KEY is set, but this build has no LLM voice or judge: sessions use the scripted persona and the offline grader")
 	}
 	store, err := boltstore.Open(cfg.data)
 	if err != nil {
@@ -160,7 +219,7 @@ func serve(ctx context.Context, e env, cfg serveConfig, log *slog.Logger) error 
 	// after, before the server takes requests.
 	catalog := scenarios.NewCatalog()
 	srv, err := web.New(web.Config{
-		Store: store, Catalog: catalog, Logger: log,
+		Store: store, Catalog: catalog, Logger: log, Voices: m.voices, NewGrader: m.newGrader,
 		AllowedOrigins: splitList(cfg.allowedOrigins), TrustedProxies: splitList(cfg.trustedProxies), IdleTimeout: cfg.idleTimeout, TokenTTL: cfg.tokenTTL, BcryptCost: cfg.bcryptCost,
 	})
 	if err != nil {
