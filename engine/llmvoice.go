@@ -312,13 +312,17 @@ func compileAll(patterns ...string) []*regexp.Regexp {
 	return out
 }
 
+// notSpeech matches what no client says aloud: JSON, code, markup.
+var notSpeech = regexp.MustCompile("^\\s*[{\\[<]|```|\"\\w+\"\\s*:")
+
 // GuardLine checks a line a voice wrote for the client and returns it
 // cleaned, or an error wrapping ErrLineRejected that says why. It strips
 // what is only packaging — a leading "Client:" or persona-name label,
 // quotes around the whole line, stage directions — and rejects a line that
-// is empty, breaks character, speaks as the therapist or gives advice, or
-// runs on (more than about 600 characters or 6 sentences, or twice the
-// scripted gist if that is longer).
+// is empty, is data or markup rather than speech, breaks character,
+// speaks as the therapist or gives advice, or runs on (more than about 600
+// characters or 6 sentences, or twice the scripted gist if that is
+// longer).
 func GuardLine(cue Cue, text string) (string, error) {
 	var persona scenarios.Persona
 	if cue.Scenario != nil {
@@ -327,6 +331,9 @@ func GuardLine(cue Cue, text string) (string, error) {
 	line := cleanLine(text, persona, opensWithAction(cue.Scripted))
 	if line == "" {
 		return "", fmt.Errorf("%w: the line was empty", ErrLineRejected)
+	}
+	if notSpeech.MatchString(line) {
+		return "", fmt.Errorf("%w: the line was not speech (markup or data)", ErrLineRejected)
 	}
 	match := apostrophes.Replace(line)
 	for _, re := range roleBreaks {

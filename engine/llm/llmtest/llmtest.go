@@ -111,6 +111,7 @@ type Server struct {
 	mu       sync.Mutex
 	queue    []Reply
 	fallback Reply
+	byModel  map[string]Reply
 	requests []Request
 	sent     []Sent
 }
@@ -138,6 +139,18 @@ func (s *Server) Default(r Reply) {
 	s.mu.Unlock()
 }
 
+// DefaultFor sets the reply given to requests for one model when the
+// queue is empty: so that a voice and a judge on one server can be told
+// apart.
+func (s *Server) DefaultFor(model string, r Reply) {
+	s.mu.Lock()
+	if s.byModel == nil {
+		s.byModel = map[string]Reply{}
+	}
+	s.byModel[model] = r
+	s.mu.Unlock()
+}
+
 // Requests returns the requests received so far.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
@@ -152,10 +165,13 @@ func (s *Server) Sent() []Sent {
 	return append([]Sent(nil), s.sent...)
 }
 
-func (s *Server) next() Reply {
+func (s *Server) next(model string) Reply {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.queue) == 0 {
+		if r, ok := s.byModel[model]; ok {
+			return r
+		}
 		return s.fallback
 	}
 	r := s.queue[0]
@@ -198,7 +214,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		MaxTokens: req.MaxTokens, MaxCompletionTokens: req.MaxCompletionTokens, Temperature: req.Temperature})
 	s.mu.Unlock()
 
-	reply := s.next()
+	reply := s.next(req.Model)
 	if reply.Hold != nil {
 		select {
 		case <-reply.Hold:
