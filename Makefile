@@ -24,6 +24,7 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./grading ./engine
+	$(GO) test -run '^$$' -bench StreamedDeltas -benchtime 200x -count 5 ./web
 
 # The offline grader's agreement with the labelled sets.
 eval: build

@@ -31,7 +31,7 @@ type testServer struct {
 	url   string
 }
 
-func newTestServer(t *testing.T, mutate ...func(*Config)) *testServer {
+func newTestServer(t testing.TB, mutate ...func(*Config)) *testServer {
 	t.Helper()
 	store, err := boltstore.Open(t.TempDir())
 	if err != nil {
@@ -66,13 +66,13 @@ func newTestServer(t *testing.T, mutate ...func(*Config)) *testServer {
 
 // client is a logged-in API user.
 type client struct {
-	t     *testing.T
+	t     testing.TB
 	ts    *testServer
 	user  userJSON
 	token string
 }
 
-func (ts *testServer) addUser(t *testing.T, username, role, cohort string) {
+func (ts *testServer) addUser(t testing.TB, username, role, cohort string) {
 	t.Helper()
 	if _, err := ts.NewUser(context.Background(), username, "password-"+username, role, cohort); err != nil {
 		t.Fatal(err)
@@ -80,7 +80,7 @@ func (ts *testServer) addUser(t *testing.T, username, role, cohort string) {
 }
 
 // login logs in with a bearer token.
-func (ts *testServer) login(t *testing.T, username string) *client {
+func (ts *testServer) login(t testing.TB, username string) *client {
 	t.Helper()
 	var res struct {
 		Token string   `json:"token"`
@@ -94,7 +94,7 @@ func (ts *testServer) login(t *testing.T, username string) *client {
 }
 
 // user creates a user and logs them in.
-func (ts *testServer) user(t *testing.T, username, role, cohort string) *client {
+func (ts *testServer) user(t testing.TB, username, role, cohort string) *client {
 	t.Helper()
 	ts.addUser(t, username, role, cohort)
 	return ts.login(t, username)
@@ -102,7 +102,7 @@ func (ts *testServer) user(t *testing.T, username, role, cohort string) *client 
 
 // do sends a JSON request with an optional bearer token and decodes the
 // JSON answer into out, returning the status.
-func (ts *testServer) do(t *testing.T, token, method, path string, body, out any) int {
+func (ts *testServer) do(t testing.TB, token, method, path string, body, out any) int {
 	t.Helper()
 	var r io.Reader
 	if body != nil {
@@ -138,7 +138,7 @@ func (ts *testServer) do(t *testing.T, token, method, path string, body, out any
 
 // getRaw fetches a path with a bearer token and returns the status, the
 // content type and the body.
-func (ts *testServer) getRaw(t *testing.T, token, path string) (int, string, []byte) {
+func (ts *testServer) getRaw(t testing.TB, token, path string) (int, string, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, ts.url+path, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -189,7 +189,7 @@ func (c *client) answerFirst(sessionID, text string) {
 
 // socket is a real WebSocket client on a practice session.
 type socket struct {
-	t  *testing.T
+	t  testing.TB
 	ws *websocket.Conn
 }
 
@@ -275,7 +275,7 @@ type cookieClient struct {
 	csrf string
 }
 
-func (ts *testServer) cookieLogin(t *testing.T, username string) *cookieClient {
+func (ts *testServer) cookieLogin(t testing.TB, username string) *cookieClient {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar}
@@ -300,7 +300,7 @@ func (ts *testServer) cookieLogin(t *testing.T, username string) *cookieClient {
 
 // sendYAML sends a YAML body, as the authoring endpoints take it, and
 // decodes the JSON answer.
-func (ts *testServer) sendYAML(t *testing.T, token, method, path, body string) (int, map[string]any) {
+func (ts *testServer) sendYAML(t testing.TB, token, method, path, body string) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(method, ts.url+path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+token)

@@ -94,7 +94,7 @@ type Message struct {
 	Content string `json:"content"`
 }
 
-// A Sent is one piece of a streamed reply and when it was flushed to the
+// A Sent is one piece of a streamed reply and when it was written to the
 // connection.
 type Sent struct {
 	Text string
@@ -339,9 +339,12 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, model string, re
 			fmt.Fprint(w, "data: {this is not json\n\n")
 			flusher.Flush()
 		}
+		// The time is taken as the piece goes out, before the write, so
+		// that a reader can never seem to get it before it was sent.
+		at := time.Now()
 		event(chunk(map[string]any{"content": p}, nil))
 		s.mu.Lock()
-		s.sent = append(s.sent, Sent{Text: p, At: time.Now()})
+		s.sent = append(s.sent, Sent{Text: p, At: at})
 		s.mu.Unlock()
 	}
 	event(chunk(map[string]any{}, "stop"))
