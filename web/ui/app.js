@@ -1034,7 +1034,10 @@ async function showTranscript(id) {
   const byTurn = {};
   for (const fb of feedback) byTurn[fb.turn] = fb;
   $('h1.title').textContent = session.title || session.scenario_id;
-  $('.meta').textContent = `${session.trainee} · ${formatDate(session.started)} · ${label(session.mode)} · ${session.status === 'ended' ? outcomes[session.outcome] : label(session.status)}`;
+  const meta = [session.trainee, formatDate(session.started), label(session.mode), session.status === 'ended' ? outcomes[session.outcome] : label(session.status)];
+  // Only admins are sent what the language model cost.
+  if (session.tokens) meta.push(`${session.tokens.toLocaleString()} language-model tokens`);
+  $('.meta').textContent = meta.join(' · ');
   renderTranscript($('#conversation'), session, byTurn, true);
   if (session.status === 'ended') renderDebrief($('#debrief'), session.outcome, session.summary, session.mode);
 }
