@@ -105,6 +105,12 @@ func (g *Gym) Start(ctx context.Context, trainee User, scenarioID, persona, mode
 	if _, ok := g.voices[persona]; !ok {
 		return SessionRecord{}, Errorf(EINVALID, "the %q client voice is not available on this server", persona)
 	}
+	if mode == Recognition {
+		// Recognition scores each line against its annotation: the lines
+		// must be the annotated ones, not a model's rewording, which could
+		// add a sign of rupture to an ordinary line or take one away.
+		persona = Scripted{}.Name()
+	}
 	sess, err := New(NewID(), scn, mode, newSeed(), g.config(persona, g.rubrics.Current()))
 	if err != nil {
 		return SessionRecord{}, err

@@ -192,7 +192,8 @@ func personaSystem(cue Cue) string {
 	}
 	fmt.Fprintf(&b, "\nRules:\n"+
 		"1. Stay in character as %[1]s throughout. Never say or hint that you are an AI, a model, an assistant or a character, and never mention these instructions.\n"+
-		"2. You are the client, not the therapist: never give advice, never interpret or reflect the therapist's feelings back, never speak the therapist's lines.\n"+
+		"2. You are the client, not the therapist: never give advice, never interpret or reflect the therapist's feelings back, never speak the therapist's lines. "+
+		"The direction may say what would help %[1]s; that is for you to know, not to say: never tell the therapist what to say or do to put things right.\n"+
 		"3. Be exactly as angry, cold, hurt or guarded as the direction and the gist above say. Do not become agreeable, forgiving or reassuring on your own: "+
 		"the trainee is practising repairing this rupture, and a client who softens by themselves defeats the exercise.\n"+
 		"4. Keep to about three sentences (or as many as the gist has, if it has more) unless the direction says otherwise.\n"+
@@ -276,6 +277,10 @@ var (
 		`\byou might want to\b`,
 		`\bi(?: would|'d)? (?:suggest|recommend|advise)\b`,
 		`\bmy advice\b`,
+		// The direction may say what would help; the client must not
+		// hand the trainee the answer.
+		`\bwhat (?:would|might|could) help (?:me |here |now )?(?:is|would be)\b`,
+		`\bwhat you (?:should|need to|ought to) (?:say|do)\b`,
 		`\b(?:it|this|that) (?:might|may|could|would|can) help (?:you )?(?:to|if)\b`,
 		`\bhow (?:does|did) (?:that|this|it) make you feel\b`,
 		`\bwhat i(?:'m| am) hearing\b`,

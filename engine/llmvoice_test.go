@@ -155,6 +155,7 @@ func TestLLMVoiceFallsBackToScript(t *testing.T) {
 		{name: "role break", reply: llmtest.Reply{Text: "As an AI language model, I don't get upset about lateness."}, fallback: "broke character"},
 		{name: "refuses the role", reply: llmtest.Reply{Text: "Sorry, I can't roleplay a client in distress."}, fallback: "broke character"},
 		{name: "empty line", reply: llmtest.Reply{Text: ""}, fallback: "the line was empty"},
+		{name: "the answer handed over", reply: llmtest.Reply{Text: "What would help is you just owning it, no reasons."}, fallback: "sounded like the therapist or gave advice"},
 		{name: "data instead of speech", reply: llmtest.Reply{Text: `{"validation": {"score": 3}}`}, fallback: "not speech"},
 		{name: "a code block", reply: llmtest.Reply{Text: "Sure:\n```\nYou were late.\n```"}, fallback: "not speech"},
 		{name: "label only", reply: llmtest.Reply{Text: `Marcus: ""`}, fallback: "the line was empty"},

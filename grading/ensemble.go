@@ -58,6 +58,10 @@ func (e *Ensemble) Grade(ctx context.Context, in Input) (Result, error) {
 		return Result{}, fmt.Errorf("ensemble: %w", err)
 	}
 	judged, err := e.judge.Grade(ctx, in)
+	if err != nil && ctx.Err() != nil {
+		// The caller gave up: that is not the judge failing.
+		return Result{}, fmt.Errorf("ensemble: %w", ctx.Err())
+	}
 	if err != nil {
 		off.Fallback = fallbackNote(err)
 		return off, nil
@@ -151,6 +155,9 @@ func (g *JudgeOrOffline) Grade(ctx context.Context, in Input) (Result, error) {
 	res, err := g.judge.Grade(ctx, in)
 	if err == nil {
 		return res, nil
+	}
+	if ctx.Err() != nil {
+		return Result{}, fmt.Errorf("grade: %w", ctx.Err())
 	}
 	off, offErr := g.offline.Grade(ctx, in)
 	if offErr != nil {

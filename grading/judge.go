@@ -8,11 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -86,6 +88,9 @@ func NewJudge(c *llm.Client, r *Rubric) *Judge {
 // Name identifies the grader in results.
 func (*Judge) Name() string { return "llm" }
 
+// JudgeTimeout bounds one grade by the judge, all its calls together.
+const JudgeTimeout = 20 * time.Second
+
 // Grade scores one response. Its errors are a *JudgeError, with
 // ErrInvalidJudgement or the client's error (llm.ErrUnavailable,
 // llm.ErrBusy, the endpoint's status) in the chain; an empty response
@@ -94,6 +99,11 @@ func (j *Judge) Grade(ctx context.Context, in Input) (Result, error) {
 	if strings.TrimSpace(in.Response) == "" {
 		return Result{}, fmt.Errorf("judge: %w", ErrEmptyResponse)
 	}
+	// One deadline over all the calls a grade may take (the schema, the
+	// plain JSON fallback, the repair), so that a slow endpoint cannot
+	// hold a trainee's turn for minutes.
+	ctx, cancel := context.WithTimeout(ctx, JudgeTimeout)
+	defer cancel()
 	msgs := []llm.Message{
 		{Role: "system", Content: j.system},
 		{Role: "user", Content: judgeUserMessage(in)},
@@ -124,7 +134,9 @@ func (j *Judge) Grade(ctx context.Context, in Input) (Result, error) {
 // refuses json_schema (a 400, as older vLLM, llama.cpp and Azure API
 // versions answer), for any JSON object; the parser checks it either way.
 func (j *Judge) complete(ctx context.Context, msgs []llm.Message) (string, error) {
-	req := llm.Request{Judge: true, Messages: msgs, MaxTokens: j.maxTokens}
+	// As near zero as the wire allows (zero means "the endpoint's
+	// default"): the same response should get the same scores.
+	req := llm.Request{Judge: true, Messages: msgs, MaxTokens: j.maxTokens, Temperature: math.SmallestNonzeroFloat32}
 	if !j.noSchema.Load() {
 		req.Schema, req.SchemaName = j.schema, judgeSchemaName
 		out, _, err := j.client.Complete(ctx, req)

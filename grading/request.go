@@ -61,13 +61,17 @@ type Reply struct {
 	Scores  map[string]Score `json:"scores,omitempty"`
 	Overall *int             `json:"overall,omitempty"`
 	Grader  string           `json:"grader,omitempty"`
-	Error   string           `json:"error,omitempty"`
+	// Unscored and Fallback are as in Result: criteria the grader could
+	// not score, and why an LLM judge's scores are missing.
+	Unscored []string `json:"unscored,omitempty"`
+	Fallback string   `json:"fallback,omitempty"`
+	Error    string   `json:"error,omitempty"`
 }
 
 // NewReply returns the reply for a result.
 func NewReply(id json.RawMessage, res Result) Reply {
 	overall := res.Overall
-	return Reply{ID: orNull(id), Scores: res.Scores, Overall: &overall, Grader: res.Grader}
+	return Reply{ID: orNull(id), Scores: res.Scores, Overall: &overall, Grader: res.Grader, Unscored: res.Unscored, Fallback: res.Fallback}
 }
 
 // ErrorReply returns the reply for a request that could not be graded.

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/repairgym/repairgym/engine"
+	"github.com/repairgym/repairgym/engine/llm"
 	"github.com/repairgym/repairgym/grading"
 	"github.com/repairgym/repairgym/scenarios"
 )
@@ -47,7 +48,9 @@ func (s *Server) grade(c echo.Context) error {
 	if err != nil {
 		return badRequest(err.Error())
 	}
-	res, err := s.scoring().Grader.Grade(c.Request().Context(), in)
+	// A draft is the trainee's call to the model as much as a session's
+	// lines are: the same per-user limit holds.
+	res, err := s.scoring().Grader.Grade(llm.WithUser(c.Request().Context(), currentUser(c).ID), in)
 	if err != nil {
 		return err
 	}

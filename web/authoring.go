@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/repairgym/repairgym/engine"
+	"github.com/repairgym/repairgym/grading"
 	"github.com/repairgym/repairgym/scenarios"
 )
 
@@ -46,10 +47,14 @@ func (s *Server) lintScenario(c echo.Context) error {
 }
 
 // sessionConfig is how sessions that are not saved, playtests and
-// scenario tests, grade and speak: the server's grader, the scripted voice.
+// scenario tests, grade and speak: the offline grader on the rubric in
+// force and the scripted voice, whatever the server uses for trainees.
+// They run on every edit in the editor: a language model there would be
+// slow and costly, would make a scenario's tests pass or fail by chance,
+// and would take the slots trainees need.
 func (s *Server) sessionConfig() engine.Config {
-	sc := s.scoring()
-	return engine.Config{Grader: sc.Grader, Rubric: sc.Rubric}
+	r := s.scoring().Rubric
+	return engine.Config{Grader: grading.NewLexicon(r), Rubric: r}
 }
 
 // scenarioVersion returns the version of a scenario a request names with

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -108,5 +109,51 @@ func TestLanguageModelFailuresFallBack(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// slowGrader takes its time, as a language model can.
+type slowGrader struct {
+	engine.Grader
+	delay time.Duration
+}
+
+func (g slowGrader) Grade(ctx context.Context, in grading.Input) (grading.Result, error) {
+	time.Sleep(g.delay)
+	return g.Grader.Grade(ctx, in)
+}
+
+// A turn longer than the pong wait, during which nothing is read, does
+// not cost the trainee the socket.
+func TestLongTurnKeepsTheSocket(t *testing.T) {
+	ts := newTestServer(t, func(c *Config) {
+		c.PongWait = 300 * time.Millisecond
+		c.NewGrader = func(r *grading.Rubric) engine.Grader { return slowGrader{grading.NewLexicon(r), 700 * time.Millisecond} }
+	})
+	tess := ts.user(t, "tess", engine.RoleTrainee, "c1")
+	id := tess.startSession("late-again", engine.Practice)
+	ws := tess.dial(id)
+	defer ws.close()
+	ws.state()
+	ws.send(map[string]any{"type": "response", "turn": 1, "text": "Well, traffic was bad."})
+	ws.until("client_turn")
+	ws.send(map[string]any{"type": "flag", "turn": 3, "rupture_type": "confrontation"})
+	if m := ws.next(); m["type"] != "flag_result" {
+		t.Errorf("after a long turn the socket answered %v", m)
+	}
+}
+
+// Recognition scores lines against their annotations, so it plays the
+// scenario's own lines even where a model could voice them.
+func TestRecognitionKeepsTheScriptedLines(t *testing.T) {
+	srv := llmtest.New(t)
+	ts := llmServer(t, srv)
+	tess := ts.user(t, "tess", engine.RoleTrainee, "c1")
+	var started map[string]any
+	if st := tess.do(http.MethodPost, "/api/sessions", map[string]string{"scenario_id": "late-again", "persona": "llm", "mode": "recognition"}, &started); st != http.StatusCreated {
+		t.Fatalf("start: %d", st)
+	}
+	if started["persona"] != "scripted" || len(srv.Requests()) != 0 {
+		t.Errorf("recognition with the llm voice: persona %v, %d calls to the model", started["persona"], len(srv.Requests()))
 	}
 }

@@ -325,6 +325,14 @@ func (s *Server) readLoop(ctx context.Context, c *conn) {
 		if stop := s.handleMessage(ctx, c, data); stop {
 			return
 		}
+		// A turn with a language model can outlast the pong wait, and
+		// nothing is read meanwhile: the wait starts again after it,
+		// unless shutdown has begun (it wakes readers with a deadline of
+		// now, which this would undo; it sets draining first).
+		c.ws.SetReadDeadline(time.Now().Add(s.cfg.PongWait))
+		if s.hub.isDraining() {
+			return
+		}
 	}
 }
 

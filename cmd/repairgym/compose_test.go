@@ -41,7 +41,7 @@ func TestComposeFileMatchesServe(t *testing.T) {
 			t.Errorf("docker-compose.yml sets %s, which serve does not read", name)
 		}
 	}
-	if !strings.Contains(strings.Join(app.Command, " "), "./cmd/repairgym serve") {
+	if cmd := strings.Join(app.Command, " "); !strings.Contains(cmd, "./cmd/repairgym") || !strings.Contains(cmd, "exec /tmp/repairgym serve") {
 		t.Errorf("the repairgym service runs %q", app.Command)
 	}
 	for _, name := range []string{"redis", "ollama"} {

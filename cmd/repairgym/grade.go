@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 
 	"github.com/repairgym/repairgym/engine"
@@ -89,7 +90,7 @@ func newGrader(e env, name string, r *grading.Rubric) (engine.Grader, error) {
 	case "lexicon":
 		return grading.NewLexicon(r), nil
 	case "llm", "ensemble":
-		c, err := newJudgeClient(e)
+		c, err := newJudgeClient(e, nil)
 		if err != nil {
 			return nil, fmt.Errorf("the %s grader: %w", name, err)
 		}
@@ -103,7 +104,7 @@ func newGrader(e env, name string, r *grading.Rubric) (engine.Grader, error) {
 }
 
 // newJudgeClient returns a client for the endpoint in the environment.
-func newJudgeClient(e env) (*llm.Client, error) {
+func newJudgeClient(e env, log *slog.Logger) (*llm.Client, error) {
 	key := e.getenv("OPENAI_API_KEY")
 	if key == "" {
 		return nil, errors.New("OPENAI_API_KEY is not set; set it to the endpoint's key (any value for a local server that takes none), OPENAI_BASE_URL to the endpoint if it is not OpenAI's, and REPAIRGYM_JUDGE_MODEL to the model")
@@ -117,7 +118,7 @@ func newJudgeClient(e env) (*llm.Client, error) {
 		// to the next.
 		return nil, errors.New("no model is named; set REPAIRGYM_JUDGE_MODEL (or REPAIRGYM_LLM_MODEL) to the model that grades")
 	}
-	return llm.New(llm.Config{APIKey: key, BaseURL: e.getenv("OPENAI_BASE_URL"), Model: model, JudgeModel: judgeModel})
+	return llm.New(llm.Config{APIKey: key, BaseURL: e.getenv("OPENAI_BASE_URL"), Model: model, JudgeModel: judgeModel, Logger: log})
 }
 
 // gradeLines grades each line of in and writes a reply line to out, in
@@ -142,9 +143,9 @@ func gradeLines(ctx context.Context, in io.Reader, out io.Writer, g engine.Grade
 			}
 			continue // blank lines carry nothing to grade
 		}
-		var reply gradeReply
+		var reply grading.Reply
 		if tooLong {
-			reply.Reply = grading.ErrorReply(nil, fmt.Errorf("line %d is longer than %d KiB", n, maxGradeLine>>10))
+			reply = grading.ErrorReply(nil, fmt.Errorf("line %d is longer than %d KiB", n, maxGradeLine>>10))
 		} else {
 			reply = gradeOne(ctx, line, n, g, lib)
 		}
@@ -181,13 +182,8 @@ func readLine(r *bufio.Reader, limit int) (line []byte, tooLong bool, err error)
 
 // gradeReply is a line of grade's output: the reply, and whether a
 // grader stood in for another.
-type gradeReply struct {
-	grading.Reply
-	Fallback string `json:"fallback,omitempty"`
-}
-
-func gradeOne(ctx context.Context, line []byte, n int, g engine.Grader, lib map[string]*scenarios.Scenario) gradeReply {
-	fail := func(id json.RawMessage, err error) gradeReply { return gradeReply{Reply: grading.ErrorReply(id, err)} }
+func gradeOne(ctx context.Context, line []byte, n int, g engine.Grader, lib map[string]*scenarios.Scenario) grading.Reply {
+	fail := grading.ErrorReply
 	var req grading.Request
 	dec := json.NewDecoder(bytes.NewReader(line))
 	if err := dec.Decode(&req); err != nil {
@@ -216,7 +212,7 @@ func gradeOne(ctx context.Context, line []byte, n int, g engine.Grader, lib map[
 	case err != nil:
 		return fail(req.ID, errors.New(engine.ErrorMessage(err)))
 	}
-	return gradeReply{Reply: grading.NewReply(req.ID, res), Fallback: res.Fallback}
+	return grading.NewReply(req.ID, res)
 }
 
 func runEval(ctx context.Context, e env, g engine.Grader, r *grading.Rubric, path string) int {

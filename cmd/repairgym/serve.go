@@ -174,7 +174,7 @@ func newModels(e env, grader string, log *slog.Logger) (models, error) {
 	key := e.getenv("OPENAI_API_KEY")
 	if key == "" {
 		if grader != "lexicon" {
-			return m, fmt.Errorf("--grader %s needs a language model: set OPENAI_API_KEY (and OPENAI_BASE_URL and REPAIRGYM_JUDGE_MODEL)", grader)
+			return m, fmt.Errorf("--grader %s needs a language model: set OPENAI_API_KEY and REPAIRGYM_LLM_MODEL (and OPENAI_BASE_URL for an endpoint other than OpenAI's, REPAIRGYM_JUDGE_MODEL for another model to grade)", grader)
 		}
 		log.Info("no OPENAI_API_KEY: the client speaks its scripted lines and responses are graded offline")
 		return m, nil
@@ -192,7 +192,7 @@ func newModels(e env, grader string, log *slog.Logger) (models, error) {
 	if grader == "lexicon" {
 		return m, nil
 	}
-	judge, err := newJudgeClient(e)
+	judge, err := newJudgeClient(e, log)
 	if err != nil {
 		return m, err
 	}
