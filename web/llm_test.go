@@ -128,7 +128,9 @@ func (g slowGrader) Grade(ctx context.Context, in grading.Input) (grading.Result
 func TestLongTurnKeepsTheSocket(t *testing.T) {
 	ts := newTestServer(t, func(c *Config) {
 		c.PongWait = 300 * time.Millisecond
-		c.NewGrader = func(r *grading.Rubric) engine.Grader { return slowGrader{grading.NewLexicon(r), 700 * time.Millisecond} }
+		c.NewGrader = func(r *grading.Rubric) engine.Grader {
+			return slowGrader{grading.NewLexicon(r), 700 * time.Millisecond}
+		}
 	})
 	tess := ts.user(t, "tess", engine.RoleTrainee, "c1")
 	id := tess.startSession("late-again", engine.Practice)
