@@ -18,8 +18,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	openai "github.com/sashabaranov/go-openai"
-
 	"github.com/repairgym/repairgym/engine/llm"
 )
 
@@ -140,7 +138,7 @@ func (j *Judge) complete(ctx context.Context, msgs []llm.Message) (string, error
 	if !j.noSchema.Load() {
 		req.Schema, req.SchemaName = j.schema, judgeSchemaName
 		out, _, err := j.client.Complete(ctx, req)
-		if s := endpointStatus(err); s != http.StatusBadRequest && s != http.StatusUnprocessableEntity {
+		if s := llm.Status(err); s != http.StatusBadRequest && s != http.StatusUnprocessableEntity {
 			return out, err
 		}
 		req.Schema, req.SchemaName = nil, ""
@@ -157,26 +155,11 @@ func (j *Judge) complete(ctx context.Context, msgs []llm.Message) (string, error
 	return out, err
 }
 
-// endpointStatus returns the HTTP status an endpoint answered with, or 0.
-// engine/llm passes go-openai's errors on wrapped and does not expose the
-// status itself, hence the import.
-func endpointStatus(err error) int {
-	var apiErr *openai.APIError
-	var reqErr *openai.RequestError
-	switch {
-	case errors.As(err, &apiErr):
-		return apiErr.HTTPStatusCode
-	case errors.As(err, &reqErr):
-		return reqErr.HTTPStatusCode
-	}
-	return 0
-}
-
 // judgeError wraps err with a reason that names what went wrong without
 // repeating anything the endpoint sent.
 func judgeError(err error) error {
 	var reason string
-	switch status := endpointStatus(err); {
+	switch status := llm.Status(err); {
 	case errors.Is(err, ErrInvalidJudgement):
 		reason = "the model's output was not a valid judgement, even after it was asked to correct it"
 	case errors.Is(err, llm.ErrUnavailable):

@@ -248,7 +248,7 @@ func TestJudgeServerErrorAfterRetries(t *testing.T) {
 	if !errors.As(err, &je) || je.Reason != "the endpoint answered 500 Internal Server Error" {
 		t.Fatalf("err = %v, want a JudgeError naming the status", err)
 	}
-	if endpointStatus(err) != http.StatusInternalServerError {
+	if llm.Status(err) != http.StatusInternalServerError {
 		t.Errorf("the endpoint's error is not in the chain: %v", err)
 	}
 	if n := len(srv.Requests()); n != 3 {
@@ -281,7 +281,7 @@ func TestJudgeFallsBackToJSONObject(t *testing.T) {
 func TestJudgeKeepsSchemaAfterAnUnrelated400(t *testing.T) {
 	j, srv := mustJudge(t, DefaultRubric())
 	srv.Push(llmtest.Reply{Status: http.StatusBadRequest}, llmtest.Reply{Status: http.StatusBadRequest}, llmtest.Reply{Text: validJudgement(t)})
-	if _, err := j.Grade(context.Background(), lateInput); endpointStatus(err) != http.StatusBadRequest {
+	if _, err := j.Grade(context.Background(), lateInput); llm.Status(err) != http.StatusBadRequest {
 		t.Fatalf("err = %v, want the 400", err)
 	}
 	if _, err := j.Grade(context.Background(), lateInput); err != nil {

@@ -352,7 +352,7 @@ func (c *Client) call(parent context.Context, req Request, delta func(string), s
 
 // record tells the breaker how an attempt went.
 func (c *Client) record(parent context.Context, err error) {
-	switch status := statusOf(err); {
+	switch status := Status(err); {
 	case errors.Is(parent.Err(), context.Canceled):
 		// The caller gave up (a trainee closed the page); that says
 		// nothing about the endpoint.
@@ -367,8 +367,9 @@ func (c *Client) record(parent context.Context, err error) {
 	}
 }
 
-// statusOf returns the HTTP status an error came with, or 0.
-func statusOf(err error) int {
+// Status returns the HTTP status an endpoint answered a failed call with,
+// or 0 when the call failed otherwise.
+func Status(err error) int {
 	var apiErr *openai.APIError
 	var reqErr *openai.RequestError
 	switch {
@@ -387,7 +388,7 @@ func statusOf(err error) int {
 // deals with an endpoint that is down, and a retry would double a wait
 // the deadlines exist to bound.
 func (c *Client) retryable(err error, ra *retryAfter, attempt int) (time.Duration, bool) {
-	status := statusOf(err)
+	status := Status(err)
 	if status != http.StatusTooManyRequests && status < 500 {
 		return 0, false
 	}
@@ -519,7 +520,7 @@ func (c *Client) stream(ctx context.Context, r openai.ChatCompletionRequest, del
 // one, since the body may be a page of HTML or echo the request, and
 // never the key.
 func (c *Client) describe(err error) string {
-	if status := statusOf(err); status != 0 {
+	if status := Status(err); status != 0 {
 		return "status " + strconv.Itoa(status)
 	}
 	return c.redact(err.Error())
