@@ -183,7 +183,9 @@ func newModels(e env, grader string, log *slog.Logger) (models, error) {
 	if model == "" {
 		return m, errors.New("OPENAI_API_KEY is set but REPAIRGYM_LLM_MODEL is not; name the model that voices the client")
 	}
-	voice, err := llm.New(llm.Config{APIKey: key, BaseURL: e.getenv("OPENAI_BASE_URL"), Model: model, Logger: log})
+	// A line is waited for inside a request (the opening line) or a
+	// turn; its deadline stays well inside the server's write timeout.
+	voice, err := llm.New(llm.Config{APIKey: key, BaseURL: e.getenv("OPENAI_BASE_URL"), Model: model, Total: 30 * time.Second, Logger: log})
 	if err != nil {
 		return m, err
 	}
