@@ -89,7 +89,8 @@ func describeLLMError(err error) string {
 	var apiErr *openai.APIError
 	var reqErr *openai.RequestError
 	switch {
-	case errors.Is(err, llm.ErrFirstToken), errors.Is(err, llm.ErrBusy), errors.Is(err, llm.ErrUnavailable):
+	case errors.Is(err, llm.ErrFirstToken), errors.Is(err, llm.ErrStalled), errors.Is(err, llm.ErrTruncated),
+		errors.Is(err, llm.ErrBusy), errors.Is(err, llm.ErrUnavailable):
 		return strings.TrimPrefix(err.Error(), "llm: ")
 	case errors.Is(err, context.DeadlineExceeded):
 		return "the language model took too long to answer"

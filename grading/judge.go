@@ -168,6 +168,8 @@ func judgeError(err error) error {
 		reason = llm.ErrBusy.Error()
 	case errors.Is(err, llm.ErrFirstToken):
 		reason = llm.ErrFirstToken.Error()
+	case errors.Is(err, llm.ErrTruncated):
+		reason = "the model's judgement was cut off before its end"
 	case status > 0:
 		reason = fmt.Sprintf("the endpoint answered %d %s", status, http.StatusText(status))
 	case errors.Is(err, context.DeadlineExceeded):

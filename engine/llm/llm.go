@@ -1,10 +1,10 @@
 // Package llm talks to a language model through any OpenAI-compatible
 // chat endpoint — OpenAI, Azure OpenAI, Ollama, vLLM, llama.cpp's server
 // — for the client persona's voice and the LLM judge. It bounds every
-// call: a deadline for the first token and one for the whole reply,
-// retries on overload that respect Retry-After, a circuit breaker so that
-// a dead endpoint is not hammered, and limits on concurrent calls, overall
-// and per user.
+// call: a deadline for the first token, one for each gap between the
+// pieces after it and one for the whole reply, retries on overload that
+// respect Retry-After, a circuit breaker so that a dead endpoint is not
+// hammered, and limits on concurrent calls, overall and per user.
 package llm
 
 import (
@@ -41,7 +41,7 @@ type Config struct {
 	BaseURL string
 	// APIVersion is Azure's api-version (default 2024-10-21, the first
 	// GA version with both json_schema output and stream_options, which
-	// every streamed call sends).
+	// streamed calls send for their token counts).
 	APIVersion string
 	// Model voices the client persona.
 	Model string
@@ -52,11 +52,17 @@ type Config struct {
 	// (default 10s); Total bounds a whole call, retries included
 	// (default 60s).
 	FirstToken, Total time.Duration
+	// ChunkGap bounds the wait for each further piece of a streamed
+	// reply, once it has started (default FirstToken): a stream that
+	// stalls halfway fails with ErrStalled instead of holding a half
+	// line until Total runs out.
+	ChunkGap time.Duration
 	// Retries is how often a call is tried again after a 429 or 5xx
 	// (default 2; -1 for none). A streamed call is not retried once a
-	// piece of it was delivered, nor after ErrFirstToken: an endpoint too
-	// slow to start once is likely slow again, and a retry would double
-	// the wait the deadline exists to bound.
+	// piece of it was delivered, nor after ErrFirstToken or ErrStalled:
+	// an endpoint too slow once is likely slow again, and a retry would
+	// double the wait the deadline exists to bound. Nor is ErrTruncated
+	// retried: the same request would be cut off again.
 	Retries int
 	// MaxRetryAfter caps the wait a server's Retry-After can ask for
 	// (default 10s), so that one answer cannot park a session. A wait
@@ -88,7 +94,8 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("api_key", maskKey(c.APIKey)), slog.String("base_url", c.BaseURL),
 		slog.String("model", c.Model), slog.String("judge_model", c.JudgeModel),
-		slog.Duration("first_token", c.FirstToken), slog.Duration("total", c.Total), slog.Int("retries", c.Retries),
+		slog.Duration("first_token", c.FirstToken), slog.Duration("chunk_gap", c.ChunkGap), slog.Duration("total", c.Total),
+		slog.Int("retries", c.Retries),
 		slog.Int("max_concurrent", c.MaxConcurrent), slog.Int("max_per_user", c.MaxPerUser),
 		slog.Int("breaker_after", c.BreakerAfter), slog.Duration("breaker_cooldown", c.BreakerCooldown))
 }
@@ -123,6 +130,13 @@ var (
 	ErrBusy = errors.New("the language model is busy")
 	// ErrFirstToken: no part of the reply came before the deadline.
 	ErrFirstToken = errors.New("the language model did not start answering in time")
+	// ErrStalled: a streamed reply started, then went quiet for longer
+	// than ChunkGap.
+	ErrStalled = errors.New("the language model stopped answering in the middle of the reply")
+	// ErrTruncated: the reply reached its token limit (finish_reason
+	// "length") and was cut off — a line that stops mid-sentence, a
+	// judgement whose JSON never closes.
+	ErrTruncated = errors.New("the reply was cut off at its token limit")
 
 	// errBrokenOff: a stream that ended cleanly but without its end, as
 	// when a proxy gives up on a close-delimited response.
@@ -182,6 +196,10 @@ type Client struct {
 	log     *slog.Logger
 	breaker *breaker
 	limits  *limits
+	// noStreamOptions: the endpoint refused stream_options once, and
+	// accepted the same request without it; streams go without token
+	// counts from then on.
+	noStreamOptions atomic.Bool
 }
 
 // New returns a client for the endpoint.
@@ -194,6 +212,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	defaults(&cfg.FirstToken, 10*time.Second)
 	defaults(&cfg.Total, 60*time.Second)
+	defaults(&cfg.ChunkGap, cfg.FirstToken)
 	defaults(&cfg.BreakerCooldown, 30*time.Second)
 	defaults(&cfg.MaxConcurrent, 16)
 	defaults(&cfg.MaxPerUser, 2)
@@ -203,7 +222,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Retries == 0 {
 		cfg.Retries = 2
 	}
-	if cfg.FirstToken < 0 || cfg.Total < 0 || cfg.MaxConcurrent < 0 || cfg.MaxPerUser < 0 || cfg.BreakerAfter < 0 {
+	if cfg.FirstToken < 0 || cfg.ChunkGap < 0 || cfg.Total < 0 || cfg.MaxConcurrent < 0 || cfg.MaxPerUser < 0 || cfg.BreakerAfter < 0 {
 		return nil, errors.New("llm: deadlines and limits cannot be negative")
 	}
 	if cfg.Logger == nil {
@@ -266,16 +285,23 @@ func (c *Client) Model(judge bool) string {
 // with a half line. Retries happen only before the first piece.
 //
 // The error wraps ErrFirstToken when no piece came within FirstToken,
+// ErrStalled when a later one did not come within ChunkGap of the one
+// before, ErrTruncated when the reply reached its token limit,
 // context.DeadlineExceeded when Total ran out (or ctx's own deadline),
 // context.Canceled when ctx was; it is ErrBusy or ErrUnavailable when the
 // call was refused without trying. Errors never hold the API key.
+//
+// Token counts are asked for with stream_options. An endpoint that
+// answers a streamed request carrying it with 400 or 422 is asked again
+// without it; if that is accepted, the client stops sending it, and
+// streamed calls count no tokens from then on.
 func (c *Client) Stream(ctx context.Context, req Request, delta func(string)) (string, Usage, error) {
 	return c.call(ctx, req, delta, true)
 }
 
 // Complete sends a request and returns the whole reply. FirstToken does
 // not apply — nothing comes before the whole reply — only Total. Errors
-// are as Stream's, ErrFirstToken aside.
+// are as Stream's, ErrFirstToken and ErrStalled aside.
 func (c *Client) Complete(ctx context.Context, req Request) (string, Usage, error) {
 	return c.call(ctx, req, nil, false)
 }
@@ -323,7 +349,7 @@ func (c *Client) call(parent context.Context, req Request, delta func(string), s
 			c.breaker.succeed()
 			return text, usage, nil
 		}
-		if ctx.Err() != nil && !errors.Is(err, ErrFirstToken) {
+		if ctx.Err() != nil && !errors.Is(err, ErrFirstToken) && !errors.Is(err, ErrStalled) {
 			// Whatever the transport made of it, the deadline or the
 			// caller ended the attempt; say so in a way errors.Is sees.
 			err = ctx.Err()
@@ -356,6 +382,9 @@ func (c *Client) record(parent context.Context, err error) {
 	case errors.Is(parent.Err(), context.Canceled):
 		// The caller gave up (a trainee closed the page); that says
 		// nothing about the endpoint.
+	case errors.Is(err, ErrTruncated):
+		// The endpoint answered in full, up to the limit it was given.
+		c.breaker.succeed()
 	case status >= 400 && status < 500 && status != http.StatusTooManyRequests:
 		// The endpoint answered; the request or the key is at fault, and
 		// opening the breaker would not help.
@@ -440,30 +469,48 @@ func (c *Client) complete(ctx context.Context, r openai.ChatCompletionRequest) (
 	if len(res.Choices) == 0 {
 		return "", usage, errors.New("the reply has no choices")
 	}
+	if res.Choices[0].FinishReason == openai.FinishReasonLength {
+		// The tokens were spent all the same: usage goes to the meter.
+		return "", usage, ErrTruncated
+	}
 	return res.Choices[0].Message.Content, usage, nil
 }
 
 // stream reads a streamed reply. The model must start answering — a
 // piece of the reply, or of its reasoning for models that stream it —
-// within the first-token deadline; started reports whether any piece was
-// sent on to delta.
+// within the first-token deadline, and send each further piece within
+// the chunk-gap deadline of the one before; started reports whether any
+// piece was sent on to delta.
+//
+// Only pieces keep the watchdog at bay: chunks with nothing in them are
+// what some servers send to keep a connection open, and a trainee
+// looking at a half line sees no difference between those and silence.
+// (Keep-alive comments never get past go-openai's reader.)
 func (c *Client) stream(ctx context.Context, r openai.ChatCompletionRequest, delta func(string)) (text string, usage Usage, started bool, err error) {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var late atomic.Bool
-	first := time.AfterFunc(c.cfg.FirstToken, func() {
-		late.Store(true)
+	var expired atomic.Bool
+	watchdog := time.AfterFunc(c.cfg.FirstToken, func() {
+		expired.Store(true)
 		cancel()
 	})
-	defer first.Stop()
+	defer watchdog.Stop()
 	answering := false
+	// late is the deadline that ran out: the first token's until a piece
+	// came, the gap's after.
+	late := func() error {
+		if answering {
+			return ErrStalled
+		}
+		return ErrFirstToken
+	}
 	fail := func(err error) error {
-		if late.Load() && !answering {
-			return ErrFirstToken
+		if expired.Load() {
+			return late()
 		}
 		return err
 	}
-	s, err := c.api.CreateChatCompletionStream(sctx, r)
+	s, err := c.open(sctx, r)
 	if err != nil {
 		return "", Usage{}, false, fail(err)
 	}
@@ -471,11 +518,14 @@ func (c *Client) stream(ctx context.Context, r openai.ChatCompletionRequest, del
 	var b strings.Builder
 	// finished: the reply's end was seen. A stream that stops without
 	// it broke off, even if the connection closed cleanly.
-	finished := false
+	finished, truncated := false, false
 	for {
 		chunk, err := s.Recv()
 		if errors.Is(err, io.EOF) {
-			if !finished {
+			switch {
+			case truncated:
+				return b.String(), usage, started, ErrTruncated
+			case !finished:
 				return b.String(), usage, started, fail(errBrokenOff)
 			}
 			return b.String(), usage, started, nil
@@ -494,17 +544,20 @@ func (c *Client) stream(ctx context.Context, r openai.ChatCompletionRequest, del
 		if choice.FinishReason != "" {
 			finished = true
 		}
+		if choice.FinishReason == openai.FinishReasonLength {
+			// Read on to the end for the usage, which comes after.
+			truncated = true
+		}
 		piece := choice.Delta.Content
 		if piece == "" && choice.Delta.ReasoningContent == "" {
 			continue
 		}
-		if !answering {
-			if !first.Stop() {
-				// The deadline fired as the piece arrived.
-				return "", usage, false, ErrFirstToken
-			}
-			answering = true
+		if !watchdog.Stop() {
+			// The deadline ran out as the piece arrived.
+			return b.String(), usage, started, late()
 		}
+		answering = true
+		watchdog.Reset(c.cfg.ChunkGap)
 		if piece == "" {
 			continue
 		}
@@ -514,6 +567,29 @@ func (c *Client) stream(ctx context.Context, r openai.ChatCompletionRequest, del
 			delta(piece)
 		}
 	}
+}
+
+// open starts a stream. stream_options is not in every server's schema,
+// and servers that check for unknown fields answer 400 or 422 to it;
+// such a refusal is followed by the same request without it, and once
+// that is accepted stream_options is not sent again.
+func (c *Client) open(ctx context.Context, r openai.ChatCompletionRequest) (*openai.ChatCompletionStream, error) {
+	if c.noStreamOptions.Load() {
+		r.StreamOptions = nil
+	}
+	s, err := c.api.CreateChatCompletionStream(ctx, r)
+	status := Status(err)
+	if r.StreamOptions == nil || (status != http.StatusBadRequest && status != http.StatusUnprocessableEntity) {
+		return s, err
+	}
+	r.StreamOptions = nil
+	s, err = c.api.CreateChatCompletionStream(ctx, r)
+	// Only an acceptance shows that stream_options was the trouble; a
+	// second refusal is about something else, and is the answer.
+	if err == nil && c.noStreamOptions.CompareAndSwap(false, true) {
+		c.log.Warn("llm: the endpoint refuses stream_options; streaming without token counts", "status", status)
+	}
+	return s, err
 }
 
 // describe writes an error for the log: the status alone when there is

@@ -50,6 +50,8 @@ func TestKeyNeverLeaks(t *testing.T) {
 	}{
 		{"401 echoing the key", []llmtest.Reply{{Status: 401, Body: echoJSON}}, false, false},
 		{"401 echoing the key, streamed", []llmtest.Reply{{Status: 401, Body: echoJSON}}, true, false},
+		// Asked again without stream_options, and refused again.
+		{"400s echoing the key, streamed", []llmtest.Reply{{Status: 400, Body: echoJSON}, {Status: 400, Body: echoJSON}}, true, false},
 		{"500s echoing the key, retried", []llmtest.Reply{{Status: 500, Body: echoJSON}, {Status: 500, Body: echoJSON}}, true, true},
 		{"proxy page echoing the key, retried", []llmtest.Reply{{Status: 502, Body: echoHTML}, {Status: 502, Body: echoHTML}}, false, true},
 		{"error events echoing the key", []llmtest.Reply{{Text: "So you", DropAfter: 1, ErrorEvent: "bad key " + testKey}, {ErrorEvent: "bad key " + testKey}}, true, true},

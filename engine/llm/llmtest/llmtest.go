@@ -2,9 +2,10 @@
 // speaks the real wire protocol — JSON replies, and server-sent events
 // when a request streams — and fails the ways real endpoints fail: error
 // statuses, 429 with Retry-After, error bodies that echo the request, a
-// slow first token, keep-alive comments, a connection dropped or a
-// stream cut short mid-reply, error events, output that is not what was
-// asked for.
+// slow first token, keep-alive comments, a stream that stalls, a
+// connection dropped or a stream cut short mid-reply, error events, a
+// reply cut off at its token limit, output that is not what was asked
+// for, a strict schema that refuses stream_options.
 package llmtest
 
 import (
@@ -44,6 +45,11 @@ type Reply struct {
 	Hold <-chan struct{}
 	// FirstDelay holds back the first piece; ChunkDelay spaces the rest.
 	FirstDelay, ChunkDelay time.Duration
+	// StallAfter, when above zero, stops sending after that many pieces
+	// — reasoning pieces first, then the reply's — until the request is
+	// cancelled, with the connection left open: a model that hangs
+	// mid-reply.
+	StallAfter int
 	// DropAfter, when above zero, closes the connection after that many
 	// pieces, without the end of the stream. With Truncate, the response
 	// ends cleanly there instead, with neither a finish reason nor
@@ -54,6 +60,9 @@ type Reply struct {
 	// {"error": ...}) after DropAfter pieces — 0 included — and ends the
 	// stream, as OpenAI does when generation fails after the headers.
 	ErrorEvent string
+	// FinishReason is the reply's finish_reason (default "stop");
+	// "length" says the reply was cut off at its token limit.
+	FinishReason string
 	// Garbage sends a line that is not a server-sent event's JSON.
 	Garbage bool
 	// KeepAlives sends that many comment lines (": keep-alive") before
@@ -79,7 +88,9 @@ type Request struct {
 	Query  url.Values
 	Model  string
 	Stream bool
-	// IncludeUsage reports stream_options.include_usage.
+	// StreamOptions reports whether the request carried stream_options
+	// at all; IncludeUsage, whether it asked for usage there.
+	StreamOptions       bool
 	IncludeUsage        bool
 	Messages            []Message
 	ResponseFormat      map[string]any
@@ -114,6 +125,9 @@ type Server struct {
 	byModel  map[string]Reply
 	requests []Request
 	sent     []Sent
+	// rejectStreamOptions is the status a request carrying
+	// stream_options is refused with; 0 accepts it.
+	rejectStreamOptions int
 }
 
 // New starts a server that the test closes when it ends.
@@ -148,6 +162,16 @@ func (s *Server) DefaultFor(model string, r Reply) {
 		s.byModel = map[string]Reply{}
 	}
 	s.byModel[model] = r
+	s.mu.Unlock()
+}
+
+// RejectStreamOptions makes the server refuse any request that carries
+// stream_options with status (400 or 422, as servers that check for
+// unknown fields do), before it takes a reply from the queue; 0 accepts
+// it again.
+func (s *Server) RejectStreamOptions(status int) {
+	s.mu.Lock()
+	s.rejectStreamOptions = status
 	s.mu.Unlock()
 }
 
@@ -209,10 +233,17 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	includeUsage := req.StreamOptions != nil && req.StreamOptions.IncludeUsage
 	s.mu.Lock()
 	s.requests = append(s.requests, Request{At: time.Now(), Auth: r.Header.Get("Authorization"), Header: r.Header.Clone(),
-		Path: r.URL.Path, Query: r.URL.Query(), Model: req.Model, Stream: req.Stream, IncludeUsage: includeUsage,
+		Path: r.URL.Path, Query: r.URL.Query(), Model: req.Model, Stream: req.Stream,
+		StreamOptions: req.StreamOptions != nil, IncludeUsage: includeUsage,
 		Messages: req.Messages, ResponseFormat: req.ResponseFormat,
 		MaxTokens: req.MaxTokens, MaxCompletionTokens: req.MaxCompletionTokens, Temperature: req.Temperature})
+	reject := s.rejectStreamOptions
 	s.mu.Unlock()
+	if reject != 0 && req.StreamOptions != nil {
+		// As OpenAI words it for an argument it does not know.
+		writeError(w, reject, "Unrecognized request argument supplied: stream_options")
+		return
+	}
 
 	reply := s.next(req.Model)
 	if reply.Hold != nil {
@@ -234,6 +265,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		writeError(w, reply.Status, http.StatusText(reply.Status))
 		return
 	}
+	if reply.FinishReason == "" {
+		reply.FinishReason = "stop"
+	}
 	usage := reply.Usage
 	if usage == nil {
 		usage = &Usage{Prompt: words(body), Completion: len(strings.Fields(reply.Text))}
@@ -245,7 +279,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]any{
 			"id": "chatcmpl-test", "object": "chat.completion", "created": time.Now().Unix(), "model": req.Model,
-			"choices": []any{map[string]any{"index": 0, "finish_reason": "stop",
+			"choices": []any{map[string]any{"index": 0, "finish_reason": reply.FinishReason,
 				"message": map[string]any{"role": "assistant", "content": reply.Text}}},
 			"usage": usageJSON(usage),
 		})
@@ -299,21 +333,35 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, model string, re
 		fmt.Fprint(w, ": keep-alive\n\n")
 	}
 	flusher.Flush()
+	// sentPieces counts the pieces out, reasoning included, for
+	// StallAfter.
+	sentPieces := 0
+	stalls := func() bool {
+		if reply.StallAfter <= 0 || sentPieces != reply.StallAfter {
+			return false
+		}
+		<-r.Context().Done()
+		return true
+	}
 	for i, p := range splitWords(reply.Reasoning) {
 		delay := reply.ChunkDelay
 		if i == 0 {
 			delay = reply.FirstDelay
 		}
-		if !wait(r, delay) {
+		if stalls() || !wait(r, delay) {
 			return
 		}
 		event(chunk(map[string]any{"reasoning_content": p}, nil))
+		sentPieces++
 	}
 	if reply.Reasoning != "" {
 		reply.FirstDelay = reply.ChunkDelay
 	}
 	for i := 0; i <= len(pieces); i++ {
 		cut := i == reply.DropAfter && (reply.DropAfter > 0 || reply.ErrorEvent != "")
+		if stalls() {
+			return
+		}
 		if i == len(pieces) && !cut {
 			break
 		}
@@ -343,11 +391,12 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, model string, re
 		// that a reader can never seem to get it before it was sent.
 		at := time.Now()
 		event(chunk(map[string]any{"content": p}, nil))
+		sentPieces++
 		s.mu.Lock()
 		s.sent = append(s.sent, Sent{Text: p, At: at})
 		s.mu.Unlock()
 	}
-	event(chunk(map[string]any{}, "stop"))
+	event(chunk(map[string]any{}, reply.FinishReason))
 	if usage != nil {
 		event(map[string]any{"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": time.Now().Unix(), "model": model,
 			"choices": []any{}, "usage": usageJSON(usage)})
