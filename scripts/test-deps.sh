@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the tests need and the machine lacks: Chromium for the
-# browser tests (Debian's package). Run by `make test`; does nothing when
-# everything is present.
+# browser tests and redis-server for the Redis store's (Debian's
+# packages). Run by `make test`; does nothing when everything is present.
 set -euo pipefail
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
