@@ -1,0 +1,530 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/repairgym/repairgym/engine"
+	"github.com/repairgym/repairgym/engine/storetest"
+)
+
+// redisServerPath finds redis-server. make test installs it; a plain go
+// test without it skips, except in CI, where a missing server must fail.
+func redisServerPath(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/redis-server", "/usr/local/bin/redis-server"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("redis-server"); err == nil {
+		return p
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("redis-server is not installed; make test installs it")
+	}
+	t.Skip("redis-server is not installed; run make test, which installs it")
+	return ""
+}
+
+// A redisServer is a private redis-server for one test: no persistence,
+// its files in a temporary folder.
+type redisServer struct {
+	addr string
+	cmd  *exec.Cmd
+	done chan struct{}
+	once sync.Once
+}
+
+// startRedis starts a redis-server on a free port and waits until it
+// answers; the test's cleanup stops it.
+func startRedis(t *testing.T) *redisServer {
+	t.Helper()
+	bin := redisServerPath(t)
+	dir := t.TempDir()
+	var lastErr error
+	// Another process may take the free port before the server binds it:
+	// try a few.
+	for range 5 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+			"--save", "", "--appendonly", "no", "--dir", dir)
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("start redis-server: %v", err)
+		}
+		srv := &redisServer{addr: fmt.Sprintf("127.0.0.1:%d", port), cmd: cmd, done: make(chan struct{})}
+		go func() { cmd.Wait(); close(srv.done) }()
+		if lastErr = srv.waitReady(); lastErr == nil {
+			t.Cleanup(srv.stop)
+			return srv
+		}
+		srv.stop()
+		lastErr = fmt.Errorf("%w\n%s", lastErr, out.String())
+	}
+	t.Fatalf("redis-server did not start: %v", lastErr)
+	return nil
+}
+
+// waitReady polls PING until the server answers or exits.
+func (r *redisServer) waitReady() error {
+	// Dial until the port is open, so that go-redis does not log refusals.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		conn, err := net.DialTimeout("tcp", r.addr, time.Second)
+		if err == nil {
+			conn.Close()
+			break
+		}
+		select {
+		case <-r.done:
+			return fmt.Errorf("redis-server exited: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	c := redis.NewClient(&redis.Options{Addr: r.addr, MaxRetries: -1, DialerRetries: 1})
+	defer c.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := c.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-r.done:
+			return fmt.Errorf("redis-server exited: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (r *redisServer) stop() {
+	r.once.Do(func() {
+		r.cmd.Process.Kill()
+		<-r.done
+	})
+}
+
+func (r *redisServer) url() string { return "redis://" + r.addr }
+
+var prefixes atomic.Int64
+
+// freshPrefix gives each test its own keys, as centrifuge's Redis tests
+// do, so that the tests can share one server.
+func freshPrefix() string {
+	return fmt.Sprintf("test%d:", prefixes.Add(1))
+}
+
+// mustOpen opens a store on srv with the prefix, closed at the test's end.
+func mustOpen(tb testing.TB, url, prefix string) *Store {
+	tb.Helper()
+	s, err := Open(context.Background(), url, Options{Prefix: prefix})
+	if err != nil {
+		tb.Fatalf("open: %v", err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestContract(t *testing.T) {
+	srv := startRedis(t)
+	storetest.Run(t, func(t *testing.T) (engine.Store, func() engine.Store) {
+		prefix := freshPrefix()
+		s := mustOpen(t, srv.url(), prefix)
+		return s, func() engine.Store {
+			s.Close()
+			return mustOpen(t, srv.url(), prefix)
+		}
+	})
+}
+
+func session(id string, started time.Time) engine.SessionRecord {
+	return engine.SessionRecord{Trainee: "u1", Cohort: "c1", Persona: "scripted",
+		State: engine.State{ID: id, ScenarioID: "late-again", ScenarioVersion: 1, Mode: engine.Practice,
+			Status: engine.Active, Started: started,
+			Turns: []engine.Turn{{N: 1, Speaker: engine.Client, Text: "You're late again."}}}}
+}
+
+// Two saves at the same version, released together, many times over:
+// exactly one wins each round, the other gets ECONFLICT, and the stored
+// record is the winner's.
+func TestConcurrentSaveOneWins(t *testing.T) {
+	srv := startRedis(t)
+	s := mustOpen(t, srv.url(), freshPrefix())
+	ctx := context.Background()
+	if err := s.CreateSession(ctx, session("s1", time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 50 {
+		base, err := s.SessionByID(ctx, "s1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		var versions [2]int64
+		var errs [2]error
+		for w := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rec := base
+				rec.State.Turns = append(append([]engine.Turn(nil), base.State.Turns...),
+					engine.Turn{N: len(base.State.Turns) + 1, Speaker: engine.Trainee, Text: fmt.Sprintf("round %d writer %d", round, w)})
+				<-start
+				versions[w], errs[w] = s.SaveSession(ctx, rec)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		winner := -1
+		for w, err := range errs {
+			switch {
+			case err == nil && winner >= 0:
+				t.Fatalf("round %d: both writers saved on version %d", round, base.Version)
+			case err == nil:
+				winner = w
+			case engine.ErrorCode(err) != engine.ECONFLICT:
+				t.Fatalf("round %d writer %d: %v, want %s", round, w, err, engine.ECONFLICT)
+			}
+		}
+		if winner < 0 {
+			t.Fatalf("round %d: no writer won", round)
+		}
+		if versions[winner] != base.Version+1 {
+			t.Fatalf("round %d: new version %d, want %d", round, versions[winner], base.Version+1)
+		}
+		got, _ := s.SessionByID(ctx, "s1")
+		if last := got.State.Turns[len(got.State.Turns)-1].Text; last != fmt.Sprintf("round %d writer %d", round, winner) {
+			t.Fatalf("round %d: stored %q, but writer %d won", round, last, winner)
+		}
+	}
+}
+
+// hashTag is the part of a key Redis Cluster hashes: between the first
+// "{" and the next "}", when that is not empty.
+func hashTag(key string) string {
+	open := strings.Index(key, "{")
+	if open < 0 {
+		return key
+	}
+	end := strings.Index(key[open+1:], "}")
+	if end <= 0 {
+		return key
+	}
+	return key[open+1 : open+1+end]
+}
+
+// A session's keys share a hash tag, so that its scripts run in one
+// Cluster slot; so do the users', the tokens' and the scenarios'.
+func TestKeysShareHashTags(t *testing.T) {
+	srv := startRedis(t)
+	prefix := freshPrefix()
+	s := mustOpen(t, srv.url(), prefix)
+	ctx := context.Background()
+	for _, id := range []string{"s1", "odd}id{x"} {
+		if err := s.CreateSession(ctx, session(id, time.Now())); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AddReview(ctx, engine.Review{ID: "r1", SessionID: id, Turn: 1, At: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.CreateUser(ctx, engine.User{ID: "u1", Username: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveToken(ctx, engine.Token{Hash: "h1", UserID: "u1", Expires: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveScenario(ctx, engine.ScenarioVersion{ID: "late-again", Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+
+	var keys []string
+	iter := s.rdb.Scan(ctx, 0, prefix+"*", 100).Iterator()
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		t.Fatal(err)
+	}
+	tags := map[string][]string{}
+	for _, k := range keys {
+		if !strings.HasPrefix(k, prefix) {
+			t.Errorf("key %q lacks the prefix %q", k, prefix)
+		}
+		tags[hashTag(k)] = append(tags[hashTag(k)], strings.TrimPrefix(k, prefix))
+	}
+	for tag, want := range map[string]int{
+		"sess:s1": 3, "sess:odd": 3, // head, record, reviews
+		"users": 2, "tokens": 2, "scenarios": 2,
+	} {
+		if len(tags[tag]) != want {
+			t.Errorf("hash tag {%s} has keys %q, want %d", tag, tags[tag], want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("all keys: %q", keys)
+	}
+}
+
+// With Redis gone, every method returns an error, quickly, and none
+// panics or passes for "not found" or "conflict".
+func TestRedisDown(t *testing.T) {
+	srv := startRedis(t)
+	// No retries: the test is about the answer, not the patience.
+	s := mustOpen(t, srv.url()+"?max_retries=-1&dial_timeout=1s", freshPrefix())
+	ctx := context.Background()
+	if err := s.CreateSession(ctx, session("s1", time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	srv.stop()
+
+	calls := map[string]func(context.Context) error{
+		"Ping":       s.Ping,
+		"CreateUser": func(ctx context.Context) error { return s.CreateUser(ctx, engine.User{ID: "u1", Username: "a"}) },
+		"UserByID":   func(ctx context.Context) error { _, err := s.UserByID(ctx, "u1"); return err },
+		"UserByName": func(ctx context.Context) error { _, err := s.UserByName(ctx, "a"); return err },
+		"Users":      func(ctx context.Context) error { _, err := s.Users(ctx, ""); return err },
+		"SaveToken": func(ctx context.Context) error {
+			return s.SaveToken(ctx, engine.Token{Hash: "h", Expires: time.Now().Add(time.Hour)})
+		},
+		"TokenByHash":         func(ctx context.Context) error { _, err := s.TokenByHash(ctx, "h"); return err },
+		"DeleteToken":         func(ctx context.Context) error { return s.DeleteToken(ctx, "h") },
+		"DeleteExpiredTokens": func(ctx context.Context) error { _, err := s.DeleteExpiredTokens(ctx, time.Now()); return err },
+		"CreateSession":       func(ctx context.Context) error { return s.CreateSession(ctx, session("s2", time.Now())) },
+		"SessionByID":         func(ctx context.Context) error { _, err := s.SessionByID(ctx, "s1"); return err },
+		"SaveSession": func(ctx context.Context) error {
+			rec := session("s1", time.Now())
+			rec.Version = 1
+			_, err := s.SaveSession(ctx, rec)
+			return err
+		},
+		"Sessions":  func(ctx context.Context) error { _, err := s.Sessions(ctx, engine.SessionFilter{Limit: 3}); return err },
+		"AddReview": func(ctx context.Context) error { return s.AddReview(ctx, engine.Review{ID: "r", SessionID: "s1"}) },
+		"Reviews":   func(ctx context.Context) error { _, err := s.Reviews(ctx, "s1"); return err },
+		"SaveScenario": func(ctx context.Context) error {
+			return s.SaveScenario(ctx, engine.ScenarioVersion{ID: "x", Version: 1})
+		},
+		"ScenarioVersions": func(ctx context.Context) error { _, err := s.ScenarioVersions(ctx, "x"); return err },
+		"LatestScenarios":  func(ctx context.Context) error { _, err := s.LatestScenarios(ctx); return err },
+		"SaveRubric":       func(ctx context.Context) error { return s.SaveRubric(ctx, engine.RubricVersion{Version: 1}) },
+		"RubricVersions":   func(ctx context.Context) error { _, err := s.RubricVersions(ctx); return err },
+	}
+	t.Run("calls", func(t *testing.T) {
+		for name, call := range calls {
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				defer cancel()
+				began := time.Now()
+				err := call(ctx)
+				if err == nil {
+					t.Fatal("succeeded with Redis down")
+				}
+				if code := engine.ErrorCode(err); code != engine.EINTERNAL {
+					t.Errorf("error %v has code %s; a store that cannot be reached is not %s", err, code, code)
+				}
+				if d := time.Since(began); d > 5*time.Second {
+					t.Errorf("took %v to fail", d)
+				}
+			})
+		}
+	})
+	if _, err := Open(ctx, srv.url()+"?max_retries=-1", Options{}); err == nil {
+		t.Error("Open succeeded with Redis down")
+	}
+}
+
+// Listing with a Limit reads the index in chunks and stops early; the
+// answer is the same as sorting everything, ties on the start time
+// included.
+func TestSessionsLimitAcrossChunks(t *testing.T) {
+	srv := startRedis(t)
+	s := mustOpen(t, srv.url(), freshPrefix())
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	const n = 2*listChunk + 10
+	for i := range n {
+		// Groups of three start together, and two sessions a nanosecond
+		// apart share an index score.
+		started := t0.Add(time.Duration(i/3) * time.Second)
+		if i%3 == 2 {
+			started = started.Add(time.Nanosecond)
+		}
+		rec := session(fmt.Sprintf("s%04d", i), started)
+		if i%2 == 1 {
+			rec.State.Status = engine.Ended
+		}
+		if err := s.CreateSession(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := s.Sessions(ctx, engine.SessionFilter{})
+	if err != nil || len(all) != n {
+		t.Fatalf("all sessions: %d, %v", len(all), err)
+	}
+	for i := 1; i < len(all); i++ {
+		a, b := all[i-1], all[i]
+		if a.State.Started.Before(b.State.Started) || (a.State.Started.Equal(b.State.Started) && a.State.ID > b.State.ID) {
+			t.Fatalf("out of order: %s (%v) before %s (%v)", a.State.ID, a.State.Started, b.State.ID, b.State.Started)
+		}
+	}
+	for _, f := range []engine.SessionFilter{
+		{Limit: 1}, {Limit: 5}, {Limit: listChunk + 1}, {Limit: n + 5},
+		{Status: engine.Ended, Limit: 7}, {Status: engine.Ended, Limit: listChunk}, {Trainee: "u1", Status: engine.Active, Limit: 4},
+	} {
+		got, err := s.Sessions(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, r := range all {
+			if f.Matches(r) && len(want) < f.Limit {
+				want = append(want, r.State.ID)
+			}
+		}
+		var ids []string
+		for _, r := range got {
+			ids = append(ids, r.State.ID)
+		}
+		if strings.Join(ids, ",") != strings.Join(want, ",") {
+			t.Errorf("Sessions(%+v) = %v, want %v", f, ids, want)
+		}
+	}
+}
+
+// A save that changes a field the indexes are kept by moves the session's
+// entries.
+func TestSaveMovesIndexEntries(t *testing.T) {
+	srv := startRedis(t)
+	s := mustOpen(t, srv.url(), freshPrefix())
+	ctx := context.Background()
+	rec := session("s1", time.Now())
+	if err := s.CreateSession(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	rec.Version, rec.Cohort = 1, "c2"
+	if _, err := s.SaveSession(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Sessions(ctx, engine.SessionFilter{Cohort: "c1"}); len(got) != 0 {
+		t.Errorf("still listed in the old cohort: %d", len(got))
+	}
+	if got, _ := s.Sessions(ctx, engine.SessionFilter{Cohort: "c2"}); len(got) != 1 {
+		t.Errorf("listed %d times in the new cohort, want 1", len(got))
+	}
+}
+
+func TestOpenRejects(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct{ url, prefix, want string }{
+		{"redis://localhost", "a{b}:", "braces"},
+		{"http://localhost", "", "unknown scheme"},
+		{"localhost:6379", "", "no scheme"},
+		{"redis-sentinel://h1,h2", "", "no master name"},
+		{"redis-cluster://h1,h2/3", "", "only database 0"},
+		{"redis://localhost/1?no_such_option=1", "", "unexpected option"},
+	} {
+		_, err := Open(ctx, tt.url, Options{Prefix: tt.prefix})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Open(%q, %q) = %v, want an error with %q", tt.url, tt.prefix, err, tt.want)
+		}
+	}
+}
+
+func TestParseURL(t *testing.T) {
+	tests := []struct {
+		url  string
+		want string // kind addrs db user password [master sentinel-password] [tls]
+	}{
+		{"redis://localhost", "simple [localhost:6379] 0 : "},
+		{"redis://u:p@10.0.0.1:6380/2", "simple [10.0.0.1:6380] 2 u:p "},
+		{"rediss://:secret@cache.example.com", "simple [cache.example.com:6379] 0 :secret tls"},
+		{"redis-sentinel://s1,s2:5000,[::1]/mymaster", "failover [s1:26379 s2:5000 [::1]:26379] 0 : mymaster "},
+		{"redis-sentinel://u:p@s1/mymaster/3?sentinel_password=sp", "failover [s1:26379] 3 u:p mymaster sp "},
+		{"redis+sentinel://s1?master_name=m&db=1", "failover [s1:26379] 1 : m "},
+		{"rediss-sentinel://s1/m", "failover [s1:26379] 0 : m  tls"},
+		{"redis-cluster://n1,n2:7001,n3:7002?dial_timeout=2s", "cluster [n1:6379 n2:7001 n3:7002] 0 : "},
+		{"rediss-cluster://u:p@n1:7000", "cluster [n1:7000] 0 u:p tls"},
+	}
+	for _, tt := range tests {
+		cfg, err := parseURL(tt.url)
+		if err != nil {
+			t.Errorf("parseURL(%q): %v", tt.url, err)
+			continue
+		}
+		var got string
+		switch {
+		case cfg.simple != nil:
+			o := cfg.simple
+			got = fmt.Sprintf("simple [%s] %d %s:%s %s", o.Addr, o.DB, o.Username, o.Password, tlsWord(o.TLSConfig != nil))
+			if !o.ContextTimeoutEnabled {
+				t.Errorf("%q: context timeouts off", tt.url)
+			}
+		case cfg.failover != nil:
+			o := cfg.failover
+			got = fmt.Sprintf("failover %v %d %s:%s %s %s %s", o.SentinelAddrs, o.DB, o.Username, o.Password, o.MasterName, o.SentinelPassword, tlsWord(o.TLSConfig != nil))
+			if !o.ContextTimeoutEnabled {
+				t.Errorf("%q: context timeouts off", tt.url)
+			}
+		case cfg.cluster != nil:
+			o := cfg.cluster
+			got = fmt.Sprintf("cluster %v 0 %s:%s %s", o.Addrs, o.Username, o.Password, tlsWord(o.TLSConfig != nil))
+			if !o.ContextTimeoutEnabled {
+				t.Errorf("%q: context timeouts off", tt.url)
+			}
+		}
+		if strings.TrimSpace(got) != strings.TrimSpace(tt.want) {
+			t.Errorf("parseURL(%q) = %q, want %q", tt.url, got, tt.want)
+		}
+	}
+}
+
+func tlsWord(on bool) string {
+	if on {
+		return "tls"
+	}
+	return ""
+}
+
+func TestRedactHidesPasswords(t *testing.T) {
+	for _, raw := range []string{
+		"redis://u:hunter2@h/0",
+		"redis-sentinel://u:hunter2@h1,h2/m?sentinel_password=hunter2",
+		"redis://h?password=hunter2&db=1",
+	} {
+		if got := redact(raw); strings.Contains(got, "hunter2") {
+			t.Errorf("redact(%q) = %q", raw, got)
+		}
+	}
+	if _, err := parseURL("ftp://u:hunter2@h"); err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("error names the password: %v", err)
+	}
+}
