@@ -18,6 +18,7 @@ import (
 	"github.com/repairgym/repairgym/engine"
 	"github.com/repairgym/repairgym/engine/boltstore"
 	"github.com/repairgym/repairgym/engine/llm"
+	"github.com/repairgym/repairgym/engine/redisstore"
 	"github.com/repairgym/repairgym/grading"
 	"github.com/repairgym/repairgym/scenarios"
 	"github.com/repairgym/repairgym/web"
@@ -207,11 +208,27 @@ func newModels(e env, grader string, log *slog.Logger) (models, error) {
 	return m, nil
 }
 
-func serve(ctx context.Context, e env, cfg serveConfig, m models, log *slog.Logger) error {
+// closingStore is a store the server closes when it stops.
+type closingStore interface {
+	engine.Store
+	Close() error
+}
+
+// openStore opens Redis when a URL is given, else the embedded store in
+// the data folder.
+func openStore(ctx context.Context, cfg serveConfig) (closingStore, error) {
 	if cfg.redis != "" {
-		return errors.New("the Redis store is not available in this build; leave --redis and REPAIRGYM_REDIS_URL unset to use the embedded store")
+		s, err := redisstore.Open(ctx, cfg.redis, redisstore.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("open Redis store: %w", err)
+		}
+		return s, nil
 	}
-	store, err := boltstore.Open(cfg.data)
+	return boltstore.Open(cfg.data)
+}
+
+func serve(ctx context.Context, e env, cfg serveConfig, m models, log *slog.Logger) error {
+	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/repairgym/repairgym/engine/boltstore"
+	"github.com/repairgym/repairgym/engine/redisstore/redistest"
 )
 
 var (
@@ -190,7 +191,20 @@ func readUntil(t *testing.T, ws *websocket.Conn, typ string) map[string]any {
 // a restarted server.
 func TestKillNine(t *testing.T) {
 	data := t.TempDir()
-	p := startServer(t, data)
+	killNineAndResume(t, func() *process { return startServer(t, data) })
+}
+
+// On Redis, the session carries on at another server, with its own data
+// folder: everything the first acknowledged is in Redis.
+func TestKillNineOnRedis(t *testing.T) {
+	redis := redistest.Start(t)
+	killNineAndResume(t, func() *process { return startServer(t, t.TempDir(), "REPAIRGYM_REDIS_URL="+redis.URL()) })
+}
+
+// killNineAndResume plays two turns on a server, kills it without
+// warning, and finishes the session on the server start gives next.
+func killNineAndResume(t *testing.T, start func() *process) {
+	p := start()
 	admin := p.login(t, "admin", adminPassword)
 	if st := p.call(t, admin, http.MethodPost, "/api/users", map[string]string{"username": "tess", "password": "password-tess", "role": "trainee", "cohort": "c1"}, nil); st != 201 {
 		t.Fatalf("create trainee: %d", st)
@@ -215,7 +229,7 @@ func TestKillNine(t *testing.T) {
 	}
 	<-p.exited
 
-	p2 := startServer(t, data)
+	p2 := start()
 	ws2 := p2.dial(t, token, sess.ID) // the login survives too
 	defer ws2.Close()
 	state := readUntil(t, ws2, "state")["session"].(map[string]any)
@@ -340,5 +354,22 @@ func TestBenchRuns(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "| 3 | ") || !strings.Contains(string(out), "KiB |") {
 		t.Errorf("bench output:\n%s", out)
+	}
+}
+
+// /readyz answers for the store: with Redis gone, the server is up but not
+// ready.
+func TestReadyzFollowsRedis(t *testing.T) {
+	redis := redistest.Start(t)
+	p := startServer(t, t.TempDir(), "REPAIRGYM_REDIS_URL="+redis.URL())
+	if st := p.call(t, "", http.MethodGet, "/readyz", nil, nil); st != http.StatusOK {
+		t.Fatalf("readyz with Redis: %d", st)
+	}
+	redis.Stop()
+	if st := p.call(t, "", http.MethodGet, "/readyz", nil, nil); st != http.StatusServiceUnavailable {
+		t.Errorf("readyz without Redis: %d, want 503", st)
+	}
+	if st := p.call(t, "", http.MethodGet, "/healthz", nil, nil); st != http.StatusOK {
+		t.Errorf("healthz without Redis: %d, want 200", st)
 	}
 }

@@ -3,135 +3,16 @@ package redisstore
 import (
 	"context"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/repairgym/repairgym/engine"
+	"github.com/repairgym/repairgym/engine/redisstore/redistest"
 	"github.com/repairgym/repairgym/engine/storetest"
 )
-
-// redisServerPath finds redis-server. make test installs it; a plain go
-// test without it skips, except in CI, where a missing server must fail.
-func redisServerPath(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"/usr/bin/redis-server", "/usr/local/bin/redis-server"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("redis-server"); err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("redis-server is not installed; make test installs it")
-	}
-	t.Skip("redis-server is not installed; run make test, which installs it")
-	return ""
-}
-
-// A redisServer is a private redis-server for one test: no persistence,
-// its files in a temporary folder.
-type redisServer struct {
-	addr string
-	cmd  *exec.Cmd
-	done chan struct{}
-	once sync.Once
-}
-
-// startRedis starts a redis-server on a free port and waits until it
-// answers; the test's cleanup stops it.
-func startRedis(t *testing.T) *redisServer {
-	t.Helper()
-	bin := redisServerPath(t)
-	dir := t.TempDir()
-	var lastErr error
-	// Another process may take the free port before the server binds it:
-	// try a few.
-	for range 5 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-			"--save", "", "--appendonly", "no", "--dir", dir)
-		var out strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("start redis-server: %v", err)
-		}
-		srv := &redisServer{addr: fmt.Sprintf("127.0.0.1:%d", port), cmd: cmd, done: make(chan struct{})}
-		go func() { cmd.Wait(); close(srv.done) }()
-		if lastErr = srv.waitReady(); lastErr == nil {
-			t.Cleanup(srv.stop)
-			return srv
-		}
-		srv.stop()
-		lastErr = fmt.Errorf("%w\n%s", lastErr, out.String())
-	}
-	t.Fatalf("redis-server did not start: %v", lastErr)
-	return nil
-}
-
-// waitReady polls PING until the server answers or exits.
-func (r *redisServer) waitReady() error {
-	// Dial until the port is open, so that go-redis does not log refusals.
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		conn, err := net.DialTimeout("tcp", r.addr, time.Second)
-		if err == nil {
-			conn.Close()
-			break
-		}
-		select {
-		case <-r.done:
-			return fmt.Errorf("redis-server exited: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	c := redis.NewClient(&redis.Options{Addr: r.addr, MaxRetries: -1, DialerRetries: 1})
-	defer c.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err := c.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-r.done:
-			return fmt.Errorf("redis-server exited: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func (r *redisServer) stop() {
-	r.once.Do(func() {
-		r.cmd.Process.Kill()
-		<-r.done
-	})
-}
-
-func (r *redisServer) url() string { return "redis://" + r.addr }
 
 var prefixes atomic.Int64
 
@@ -153,13 +34,13 @@ func mustOpen(tb testing.TB, url, prefix string) *Store {
 }
 
 func TestContract(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t)
 	storetest.Run(t, func(t *testing.T) (engine.Store, func() engine.Store) {
 		prefix := freshPrefix()
-		s := mustOpen(t, srv.url(), prefix)
+		s := mustOpen(t, srv.URL(), prefix)
 		return s, func() engine.Store {
 			s.Close()
-			return mustOpen(t, srv.url(), prefix)
+			return mustOpen(t, srv.URL(), prefix)
 		}
 	})
 }
@@ -175,8 +56,8 @@ func session(id string, started time.Time) engine.SessionRecord {
 // exactly one wins each round, the other gets ECONFLICT, and the stored
 // record is the winner's.
 func TestConcurrentSaveOneWins(t *testing.T) {
-	srv := startRedis(t)
-	s := mustOpen(t, srv.url(), freshPrefix())
+	srv := redistest.Start(t)
+	s := mustOpen(t, srv.URL(), freshPrefix())
 	ctx := context.Background()
 	if err := s.CreateSession(ctx, session("s1", time.Now())); err != nil {
 		t.Fatal(err)
@@ -244,9 +125,9 @@ func hashTag(key string) string {
 // A session's keys share a hash tag, so that its scripts run in one
 // Cluster slot; so do the users', the tokens' and the scenarios'.
 func TestKeysShareHashTags(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t)
 	prefix := freshPrefix()
-	s := mustOpen(t, srv.url(), prefix)
+	s := mustOpen(t, srv.URL(), prefix)
 	ctx := context.Background()
 	for _, id := range []string{"s1", "odd}id{x"} {
 		if err := s.CreateSession(ctx, session(id, time.Now())); err != nil {
@@ -297,14 +178,14 @@ func TestKeysShareHashTags(t *testing.T) {
 // With Redis gone, every method returns an error, quickly, and none
 // panics or passes for "not found" or "conflict".
 func TestRedisDown(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t)
 	// No retries: the test is about the answer, not the patience.
-	s := mustOpen(t, srv.url()+"?max_retries=-1&dial_timeout=1s", freshPrefix())
+	s := mustOpen(t, srv.URL()+"?max_retries=-1&dial_timeout=1s", freshPrefix())
 	ctx := context.Background()
 	if err := s.CreateSession(ctx, session("s1", time.Now())); err != nil {
 		t.Fatal(err)
 	}
-	srv.stop()
+	srv.Stop()
 
 	calls := map[string]func(context.Context) error{
 		"Ping":       s.Ping,
@@ -357,7 +238,7 @@ func TestRedisDown(t *testing.T) {
 			})
 		}
 	})
-	if _, err := Open(ctx, srv.url()+"?max_retries=-1", Options{}); err == nil {
+	if _, err := Open(ctx, srv.URL()+"?max_retries=-1", Options{}); err == nil {
 		t.Error("Open succeeded with Redis down")
 	}
 }
@@ -366,8 +247,8 @@ func TestRedisDown(t *testing.T) {
 // answer is the same as sorting everything, ties on the start time
 // included.
 func TestSessionsLimitAcrossChunks(t *testing.T) {
-	srv := startRedis(t)
-	s := mustOpen(t, srv.url(), freshPrefix())
+	srv := redistest.Start(t)
+	s := mustOpen(t, srv.URL(), freshPrefix())
 	ctx := context.Background()
 	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	const n = 2*listChunk + 10
@@ -423,8 +304,8 @@ func TestSessionsLimitAcrossChunks(t *testing.T) {
 // A save that changes a field the indexes are kept by moves the session's
 // entries.
 func TestSaveMovesIndexEntries(t *testing.T) {
-	srv := startRedis(t)
-	s := mustOpen(t, srv.url(), freshPrefix())
+	srv := redistest.Start(t)
+	s := mustOpen(t, srv.URL(), freshPrefix())
 	ctx := context.Background()
 	rec := session("s1", time.Now())
 	if err := s.CreateSession(ctx, rec); err != nil {
