@@ -9,9 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/repairgym/repairgym/engine"
 	"github.com/repairgym/repairgym/engine/redisstore/redistest"
 	"github.com/repairgym/repairgym/engine/storetest"
+	"github.com/repairgym/repairgym/grading"
+	"github.com/repairgym/repairgym/scenarios"
 )
 
 var prefixes atomic.Int64
@@ -408,4 +412,57 @@ func TestRedactHidesPasswords(t *testing.T) {
 	if _, err := parseURL("ftp://u:hunter2@h"); err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("error names the password: %v", err)
 	}
+}
+
+// roundTrips counts the commands and pipelines a client sends: each is
+// one round trip to Redis.
+type roundTrips struct{ n atomic.Int64 }
+
+func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		r.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		r.n.Add(1)
+		return next(ctx, cmds)
+	}
+}
+
+// A turn costs Redis at most two round trips (the aim), measured through
+// the engine as a server drives it: the session is in memory, and saving
+// the answered turn is one script.
+func TestTurnRoundTrips(t *testing.T) {
+	srv := redistest.Start(t)
+	s := mustOpen(t, srv.URL(), freshPrefix())
+	set, err := scenarios.LoadFS(scenarios.Library(), ".", grading.DefaultRubric().Scale())
+	if err != nil {
+		t.Fatal(err)
+	}
+	gym := engine.NewGym(engine.GymConfig{Store: s, Catalog: scenarios.NewCatalog(set.Scenarios...), Grader: grading.NewLexicon(grading.DefaultRubric())})
+	ctx := context.Background()
+	rec, err := gym.Start(ctx, engine.User{ID: "u1", Role: engine.RoleTrainee, Cohort: "c1"}, "late-again", "scripted", engine.Practice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counter := &roundTrips{}
+	s.rdb.AddHook(counter)
+	// A first save may load the script into Redis (EVAL after a NOSCRIPT
+	// EVALSHA); count the turns after it.
+	if _, _, err := gym.Respond(ctx, rec.State.ID, 1, "I was late, and that's on me.", nil); err != nil {
+		t.Fatal(err)
+	}
+	counter.n.Store(0)
+	if _, _, err := gym.Respond(ctx, rec.State.ID, 3, "It makes sense you're fed up with me. What's that like?", nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := counter.n.Load(); n > 2 || n == 0 {
+		t.Errorf("a turn took %d round trips to Redis, want 1 or 2", n)
+	}
+	t.Logf("round trips for one turn: %d", counter.n.Load())
 }
