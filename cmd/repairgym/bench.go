@@ -28,6 +28,7 @@ import (
 
 	"github.com/repairgym/repairgym/engine"
 	"github.com/repairgym/repairgym/engine/boltstore"
+	"github.com/repairgym/repairgym/engine/redisstore"
 	"github.com/repairgym/repairgym/grading"
 	"github.com/repairgym/repairgym/web"
 )
@@ -41,10 +42,12 @@ type benchConfig struct {
 	sessions []int
 	turns    int
 	think    time.Duration
+	// redis, when set, runs the server on Redis instead.
+	redis string
 }
 
 func runBench(ctx context.Context, e env, args []string) int {
-	fs := newFlags(e, "bench", "[--sessions 100,500,2000] [--turns 4] [--think 1s]",
+	fs := newFlags(e, "bench", "[--sessions 100,500,2000] [--turns 4] [--think 1s] [--redis URL]",
 		`Runs concurrent scripted practice sessions over loopback WebSockets against
 an in-process server with a fresh embedded store (every turn durably
 committed), and reports turn latency (response sent to the client's next
@@ -56,6 +59,7 @@ the trainee. The clients run in a child process.`)
 	turns := fs.Int("turns", 4, "responses per session")
 	think := fs.Duration("think", time.Second, "mean pause before each response, randomised ±50%")
 	cpuProfile := fs.String("cpuprofile", "", "write the server's CPU profile to `file`")
+	redisURL := fs.String("redis", "", "run the server on the Redis at `url` (keys under a fresh prefix) instead of a fresh embedded store")
 	_, code := parseFlags(fs, e, args)
 	if code >= 0 {
 		return code
@@ -70,7 +74,7 @@ the trainee. The clients run in a child process.`)
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	cfg := benchConfig{turns: *turns, think: *think}
+	cfg := benchConfig{turns: *turns, think: *think, redis: *redisURL}
 	for _, s := range strings.Split(*list, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 1 || n > 20000 {
@@ -149,13 +153,19 @@ func benchOnce(ctx context.Context, self string, n int, cfg benchConfig) (benchR
 	}
 	row.echo = summarize(rep.Latencies)
 
-	// repairgym with a fresh embedded store.
+	// repairgym with a fresh store: embedded, or keys of their own on
+	// Redis.
 	dir, err := os.MkdirTemp("", "repairgym-bench")
 	if err != nil {
 		return row, err
 	}
 	defer os.RemoveAll(dir)
-	store, err := boltstore.Open(dir)
+	var store closingStore
+	if cfg.redis != "" {
+		store, err = redisstore.Open(ctx, cfg.redis, redisstore.Options{Prefix: fmt.Sprintf("repairgym-bench-%d-%d:", os.Getpid(), n)})
+	} else {
+		store, err = boltstore.Open(dir)
+	}
 	if err != nil {
 		return row, err
 	}

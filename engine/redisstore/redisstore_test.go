@@ -20,8 +20,8 @@ import (
 
 var prefixes atomic.Int64
 
-// freshPrefix gives each test its own keys, as centrifuge's Redis tests
-// do, so that the tests can share one server.
+// freshPrefix gives each test its own keys, so that the tests can share
+// one server.
 func freshPrefix() string {
 	return fmt.Sprintf("test%d:", prefixes.Add(1))
 }
