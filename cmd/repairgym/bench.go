@@ -27,8 +27,6 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/repairgym/repairgym/engine"
-	"github.com/repairgym/repairgym/engine/boltstore"
-	"github.com/repairgym/repairgym/engine/redisstore"
 	"github.com/repairgym/repairgym/grading"
 	"github.com/repairgym/repairgym/web"
 )
@@ -160,12 +158,7 @@ func benchOnce(ctx context.Context, self string, n int, cfg benchConfig) (benchR
 		return row, err
 	}
 	defer os.RemoveAll(dir)
-	var store closingStore
-	if cfg.redis != "" {
-		store, err = redisstore.Open(ctx, cfg.redis, redisstore.Options{Prefix: fmt.Sprintf("repairgym-bench-%d-%d:", os.Getpid(), n)})
-	} else {
-		store, err = boltstore.Open(dir)
-	}
+	store, err := openStore(ctx, cfg.redis, fmt.Sprintf("repairgym-bench-%d-%d:", os.Getpid(), n), dir)
 	if err != nil {
 		return row, err
 	}

@@ -214,21 +214,21 @@ type closingStore interface {
 	Close() error
 }
 
-// openStore opens Redis when a URL is given, else the embedded store in
-// the data folder.
-func openStore(ctx context.Context, cfg serveConfig) (closingStore, error) {
-	if cfg.redis != "" {
-		s, err := redisstore.Open(ctx, cfg.redis, redisstore.Options{})
+// openStore opens Redis when a URL is given, with keys under prefix (""
+// for the default), else the embedded store in dir.
+func openStore(ctx context.Context, redisURL, prefix, dir string) (closingStore, error) {
+	if redisURL != "" {
+		s, err := redisstore.Open(ctx, redisURL, redisstore.Options{Prefix: prefix})
 		if err != nil {
 			return nil, fmt.Errorf("open Redis store: %w", err)
 		}
 		return s, nil
 	}
-	return boltstore.Open(cfg.data)
+	return boltstore.Open(dir)
 }
 
 func serve(ctx context.Context, e env, cfg serveConfig, m models, log *slog.Logger) error {
-	store, err := openStore(ctx, cfg)
+	store, err := openStore(ctx, cfg.redis, "", cfg.data)
 	if err != nil {
 		return err
 	}
