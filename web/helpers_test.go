@@ -176,6 +176,18 @@ func (c *client) startSession(scenario, mode string) string {
 	return res["id"].(string)
 }
 
+// practising starts a test server with a trainee, tess, in a practice
+// session of late-again, connected and past the first state message.
+func practising(t testing.TB) (*testServer, *client, string, *socket) {
+	t.Helper()
+	ts := newTestServer(t)
+	tess := ts.user(t, "tess", engine.RoleTrainee, "c1")
+	id := tess.startSession("late-again", engine.Practice)
+	ws := tess.dial(id)
+	ws.state()
+	return ts, tess, id, ws
+}
+
 // answerFirst answers a session's opening line over a socket and waits
 // for the client's reply.
 func (c *client) answerFirst(sessionID, text string) {

@@ -120,12 +120,8 @@ func (ts *testServer) mustRecord(t *testing.T, id string) engine.SessionRecord {
 }
 
 func TestRetryOverSocket(t *testing.T) {
-	ts := newTestServer(t)
-	tess := ts.user(t, "tess", engine.RoleTrainee, "c1")
-	id := tess.startSession("late-again", engine.Practice)
-	ws := tess.dial(id)
+	ts, tess, id, ws := practising(t)
 	defer ws.close()
-	ws.state()
 	ws.send(map[string]any{"type": "response", "turn": 1, "text": defensive})
 	ws.until("client_turn")
 	ws.send(map[string]any{"type": "retry", "turn": 1})
@@ -219,11 +215,7 @@ func TestAssessmentHoldsFeedbackUntilTheEnd(t *testing.T) {
 }
 
 func TestResumeAfterTheConnectionDrops(t *testing.T) {
-	ts := newTestServer(t)
-	tess := ts.user(t, "tess", engine.RoleTrainee, "c1")
-	id := tess.startSession("late-again", engine.Practice)
-	ws := tess.dial(id)
-	ws.state()
+	ts, tess, id, ws := practising(t)
 	ws.send(map[string]any{"type": "response", "turn": 1, "text": "I was late, and that's on me."})
 	ws.until("client_turn")
 	// The connection drops without a close frame.
@@ -248,12 +240,8 @@ func TestResumeAfterTheConnectionDrops(t *testing.T) {
 }
 
 func TestBadInputLeavesTheSessionIntact(t *testing.T) {
-	ts := newTestServer(t)
-	tess := ts.user(t, "tess", engine.RoleTrainee, "c1")
-	id := tess.startSession("late-again", engine.Practice)
-	ws := tess.dial(id)
+	ts, _, id, ws := practising(t)
 	defer ws.close()
-	ws.state()
 	ws.send(map[string]any{"type": "response", "turn": 1, "text": "I was late."})
 	ws.until("client_turn")
 	before := ts.mustRecord(t, id)
@@ -307,11 +295,7 @@ func TestBadInputLeavesTheSessionIntact(t *testing.T) {
 }
 
 func TestOversizedFrameCloses1009(t *testing.T) {
-	ts := newTestServer(t)
-	tess := ts.user(t, "tess", engine.RoleTrainee, "c1")
-	id := tess.startSession("late-again", engine.Practice)
-	ws := tess.dial(id)
-	ws.state()
+	ts, tess, id, ws := practising(t)
 	big := `{"type":"response","turn":1,"text":"` + strings.Repeat("x", maxFrame) + `"}`
 	ws.ws.WriteMessage(websocket.TextMessage, []byte(big))
 	ws.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
@@ -439,11 +423,7 @@ func TestTraineesSeeOnlyTheirOwn(t *testing.T) {
 }
 
 func TestPauseAndEnd(t *testing.T) {
-	ts := newTestServer(t)
-	tess := ts.user(t, "tess", engine.RoleTrainee, "c1")
-	id := tess.startSession("late-again", engine.Practice)
-	ws := tess.dial(id)
-	ws.state()
+	ts, tess, id, ws := practising(t)
 	ws.send(map[string]any{"type": "pause"})
 	if st := ws.state(); st["status"] != engine.Paused {
 		t.Fatalf("after pause: %v", st["status"])
