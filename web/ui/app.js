@@ -2,11 +2,24 @@
 // put into the page with textContent, never as HTML.
 'use strict';
 
-const criteria = [
+// The built-in criteria, which the offline grader scores.
+const builtInCriteria = [
   ['validation', 'Validation'],
   ['non_defensiveness', 'Non-defensiveness'],
   ['exploration', 'Exploration'],
 ];
+// The rubric in force: its criteria as [id, name], and its scale. A
+// program may change them; startApp loads them.
+let criteria = builtInCriteria;
+let scale = { min: 0, max: 4 };
+
+async function loadRubric() {
+  try {
+    const r = await api('GET', '/api/rubric');
+    criteria = r.criteria.map((c) => [c.id, c.name]);
+    scale = { min: r.min, max: r.max };
+  } catch { /* the built-in rubric, then */ }
+}
 const outcomes = {
   repaired: 'Repaired — the client felt heard',
   unrepaired: 'Unrepaired — the rupture is still open',
@@ -240,6 +253,7 @@ function startApp() {
   $('#who').textContent = `${me.username} · ${me.role}`;
   const histLink = nav.querySelector('a[href="#/history"]');
   histLink.textContent = 'My sessions';
+  loadRubric();
 }
 
 // ---------- library ----------
@@ -424,9 +438,9 @@ function feedbackNode(fb) {
     const bar = el('div', { class: 'bar', role: 'img', 'aria-label': `${name}: ${sc.score} out of 4` });
     const track = el('div', { class: 'track' });
     const fill = el('div', { class: 'fill' });
-    fill.style.width = `${sc.score * 25}%`;
+    fill.style.width = `${100 * (sc.score - scale.min) / (scale.max - scale.min)}%`;
     track.append(fill);
-    bar.append(track, el('span', { text: `${sc.score}/4` }));
+    bar.append(track, el('span', { text: `${sc.score}/${scale.max}` }));
     dd.append(bar);
     dl.append(dd);
     dl.append(el('dd', { class: 'rationale', text: sc.rationale }));
@@ -504,7 +518,7 @@ function renderDebrief(box, outcome, summary, mode) {
   dl.append(el('dt', { text: 'Average score' }), el('dd', { text: `${Math.round(summary.overall)}/100` }));
   for (const [id, name] of criteria) {
     if (summary.means && id in summary.means) {
-      dl.append(el('dt', { text: name }), el('dd', { text: summary.means[id].toFixed(1) + ' / 4' }));
+      dl.append(el('dt', { text: name }), el('dd', { text: `${summary.means[id].toFixed(1)} / ${scale.max}` }));
     }
   }
   if (summary.flags && !recognition) dl.append(el('dt', { text: 'Ruptures marked' }), el('dd', { text: `${summary.flags_correct} of ${summary.flags} right` }));
@@ -1579,7 +1593,7 @@ function playtestPane(ed, draft) {
       const li = lineNode(t.n, t.speaker, t.text, evidenceOf(t.scores), client);
       if (t.speaker === 'client' && t.stage) li.querySelector('.speaker').textContent = `${client} · ${stageName(t.stage)}`;
       if (t.speaker === 'trainee' && t.scores) {
-        const parts = criteria.filter(([id]) => t.scores[id]).map(([id, name]) => `${name} ${t.scores[id].score}/4`);
+        const parts = criteria.filter(([id]) => t.scores[id]).map(([id, name]) => `${name} ${t.scores[id].score}/${scale.max}`);
         if (t.overall !== undefined && t.overall !== null) parts.push(`overall ${t.overall}/100`);
         li.append(el('span', { class: 'scores', text: parts.join(' · ') }));
       }
@@ -1888,7 +1902,7 @@ async function showAuthorEditor(routeId) {
 
 // The offline grader scores the three built-in criteria, the ones feedback
 // shows, and leaves any other out.
-const offlineCriteria = new Set(criteria.map(([id]) => id));
+const offlineCriteria = new Set(builtInCriteria.map(([id]) => id));
 
 // weightText writes a weight as a file would: 0.4, 0.25.
 function weightText(w) { return String(Math.round(w * 1000) / 1000); }
