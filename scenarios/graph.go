@@ -258,7 +258,7 @@ func symbol(op string) string {
 }
 
 func writeNode(b *bufio.Writer, n *gnode) {
-	fmt.Fprintf(b, `<g class="%s" data-id="%s"><rect x="%d" y="%d" width="%d" height="%d" rx="8"/>`, n.class, esc(n.id), n.x, n.y, nodeW, nodeH)
+	fmt.Fprintf(b, `<g class="%s" data-id="%s"><rect x="%d" y="%d" width="%d" height="%d" rx="8"/>`, esc(n.class), esc(n.id), n.x, n.y, nodeW, nodeH)
 	if n.tip != "" {
 		fmt.Fprintf(b, `<title>%s</title>`, esc(n.tip))
 	}
@@ -315,7 +315,7 @@ func writeEdge(b *bufio.Writer, g *graph, e gedge) {
 	if e.kind != "" {
 		class += " " + e.kind
 	}
-	fmt.Fprintf(b, `<g class="%s" data-from="%s" data-to="%s"><path class="edge" d="%s" marker-end="url(#arrow)"/>`, class, esc(e.from), esc(e.to), d)
+	fmt.Fprintf(b, `<g class="%s" data-from="%s" data-to="%s"><path class="edge" d="%s" marker-end="url(#arrow)"/>`, esc(class), esc(e.from), esc(e.to), d)
 	w := 6*len([]rune(e.label)) + 6
 	fmt.Fprintf(b, `<rect class="label-bg" x="%d" y="%d" width="%d" height="14" rx="3"/>`, lx-w/2, ly-11, w)
 	fmt.Fprintf(b, `<text class="label" x="%d" y="%d" text-anchor="middle">%s</text></g>`+"\n", lx, ly, esc(e.label))

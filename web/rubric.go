@@ -159,24 +159,43 @@ func (s *Server) validateRubric(c echo.Context) error {
 		return err
 	}
 	if len(problems) == 0 {
-		problems = s.rubricBreaks(r)
+		problems = s.rubricBreaks(currentUser(c), r)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"valid": len(problems) == 0, "problems": problems})
 }
 
 // rubricBreaks finds the scenario versions a rubric would break, each a
-// problem at the top of the rubric naming it: every version, since old
-// sessions go on running theirs.
-func (s *Server) rubricBreaks(r *grading.Rubric) []problemJSON {
+// problem at the top of the rubric: every version, since old sessions go
+// on running theirs. Versions kept to a cohort the viewer cannot see are
+// counted, not named.
+func (s *Server) rubricBreaks(viewer engine.User, r *grading.Rubric) []problemJSON {
 	var out []problemJSON
+	hidden := 0
 	scale := r.Scale()
 	for _, scn := range s.cfg.Catalog.All() {
-		if c, why, ok := scn.FitsScale(scale); !ok {
+		c, why, ok := scn.FitsScale(scale)
+		switch {
+		case ok:
+		case !viewer.Sees(scn):
+			hidden++
+		default:
 			out = append(out, problemJSON{Line: 1, Col: 1,
-				Message: fmt.Sprintf("scenario %q version %d would no longer work with this rubric: %s (line %d)", scn.ID, scn.Version, why, c.Pos.Line)})
+				Message: fmt.Sprintf("scenario %q (version %d) would stop working with this rubric: %s (line %d of the scenario)", scn.ID, scn.Version, why, c.Pos.Line)})
 		}
 	}
+	if hidden > 0 {
+		out = append(out, problemJSON{Line: 1, Col: 1,
+			Message: fmt.Sprintf("%d scenario %s kept to other cohorts would stop working with this rubric; an admin can see which", hidden, plural(hidden, "version", "versions"))})
+	}
 	return out
+}
+
+// plural picks the word for a count.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func (s *Server) putRubric(c echo.Context) error {
@@ -185,7 +204,7 @@ func (s *Server) putRubric(c echo.Context) error {
 		return err
 	}
 	if len(problems) == 0 {
-		problems = s.rubricBreaks(r)
+		problems = s.rubricBreaks(currentUser(c), r)
 	}
 	if len(problems) > 0 {
 		return c.JSON(http.StatusUnprocessableEntity, map[string]any{

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -164,5 +165,29 @@ func TestRubricProblemsAtTheirLine(t *testing.T) {
 	}
 	if st, _ := ts.sendYAML(t, sup.token, http.MethodPut, "/api/rubric", src); st != http.StatusUnprocessableEntity {
 		t.Errorf("saving a broken rubric: %d", st)
+	}
+}
+
+// A rubric's problems name only the scenarios the supervisor may see;
+// another cohort's are counted.
+func TestRubricBreaksKeepOtherCohortsPrivate(t *testing.T) {
+	ts := newTestServer(t)
+	sam := ts.user(t, "sam", "supervisor", "c1")
+	sue := ts.user(t, "sue", "supervisor", "c2")
+	// just-the-facts branches on exploration, which the rubric below drops.
+	own := strings.Replace(librarySource(t, "just-the-facts"), "id: just-the-facts", "id: own-one", 1)
+	if st, out := ts.sendYAML(t, sam.token, http.MethodPut, "/api/scenarios/own-one?share=cohort", own); st != http.StatusOK {
+		t.Fatalf("save: %d %v", st, out)
+	}
+	v2 := strings.Replace(string(grading.DefaultRubricSource()), "version: 1", "version: 2", 1)
+	v2 = strings.Replace(v2, "id: exploration", "id: inquiry", 1)
+	_, out := ts.sendYAML(t, sue.token, http.MethodPost, "/api/rubric/validate", v2)
+	all := fmt.Sprint(out["problems"])
+	if strings.Contains(all, "own-one") || !strings.Contains(all, "1 scenario version kept to other cohorts") || !strings.Contains(all, "just-the-facts") {
+		t.Errorf("sue's problems: %s", all)
+	}
+	_, out = ts.sendYAML(t, sam.token, http.MethodPost, "/api/rubric/validate", v2)
+	if all := fmt.Sprint(out["problems"]); !strings.Contains(all, "own-one") || strings.Contains(all, "other cohorts") {
+		t.Errorf("sam's problems: %s", all)
 	}
 }
