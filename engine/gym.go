@@ -103,7 +103,7 @@ func (g *Gym) Start(ctx context.Context, trainee User, scenarioID, persona, mode
 		return SessionRecord{}, Errorf(ENOTFOUND, "scenario %q not found", scenarioID)
 	}
 	if _, ok := g.voices[persona]; !ok {
-		return SessionRecord{}, Errorf(EINVALID, "the %q client voice is not available on this server", persona)
+		return SessionRecord{}, Errorf(EINVALID, "the %q client voice is not set up on this server; choose the scripted client", persona)
 	}
 	if mode == Recognition {
 		// Recognition scores each line against its annotation: the lines

@@ -143,7 +143,7 @@ func (s *Session) Respond(ctx context.Context, n int, text string, deltas func(s
 	case text == "":
 		return Step{}, Errorf(EINVALID, "write a response first")
 	case !utf8.ValidString(text):
-		return Step{}, Errorf(EINVALID, "the response is not valid text")
+		return Step{}, Errorf(EINVALID, "some characters in your response could not be read; retype it and send it again")
 	case utf8.RuneCountInString(text) > MaxResponseRunes:
 		return Step{}, Errorf(EINVALID, "a response can be at most %d characters", MaxResponseRunes)
 	}

@@ -207,7 +207,7 @@ func (s *Server) putScenario(c echo.Context) error {
 	case "", "program":
 	case "cohort":
 		if me.Cohort == "" {
-			return badRequest("you have no cohort to keep the scenario to; share it with the program")
+			return badRequest("your account is not in a cohort, so the scenario can only be shared with everyone in the program")
 		}
 		cohort = me.Cohort
 	default:
@@ -218,7 +218,7 @@ func (s *Server) putScenario(c echo.Context) error {
 			return invalidScenario(c, problems)
 		}
 		if scn.ID != id {
-			return badRequest(fmt.Sprintf("the file's id is %q, not %q", scn.ID, id))
+			return badRequest(fmt.Sprintf("this file is scenario %q, but it was sent as %q; change id: back to %q, or save it as a new scenario", scn.ID, id, id))
 		}
 		// A scenario whose newest version is kept to a cohort belongs to
 		// that cohort: no one else may put a version above it, which
@@ -226,13 +226,13 @@ func (s *Server) putScenario(c echo.Context) error {
 		// id is taken.
 		cur, exists := s.cfg.Catalog.Latest(id)
 		if exists && !me.Sees(cur) {
-			return newError(http.StatusConflict, engine.ECONFLICT, fmt.Sprintf("the id %q is taken by another cohort's scenario; choose another", id))
+			return newError(http.StatusConflict, engine.ECONFLICT, fmt.Sprintf("the id %q is taken by another cohort's scenario; change id: at the top to a name of your own", id))
 		}
 		// Version numbers run across cohorts, so the latest may be one the
 		// saver has not seen; the answer says which number to go above.
 		if exists && scn.Version <= cur.Version {
 			return c.JSON(http.StatusConflict, map[string]any{
-				"error":  map[string]string{"code": engine.ECONFLICT, "message": fmt.Sprintf("version %d exists; raise the version above %d", scn.Version, cur.Version)},
+				"error":  map[string]string{"code": engine.ECONFLICT, "message": fmt.Sprintf("version %d is already saved; change version: near the top to %d or higher, then save", scn.Version, cur.Version+1)},
 				"latest": cur.Version,
 			})
 		}

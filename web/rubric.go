@@ -213,7 +213,7 @@ func (s *Server) putRubric(c echo.Context) error {
 		})
 	}
 	if cur := s.scoring().Rubric; r.Version <= cur.Version {
-		return newError(http.StatusConflict, engine.ECONFLICT, fmt.Sprintf("version %d exists; raise the version above %d", r.Version, cur.Version))
+		return newError(http.StatusConflict, engine.ECONFLICT, fmt.Sprintf("version %d is already saved; change version: near the top to %d or higher, then save", r.Version, cur.Version+1))
 	}
 	rv := engine.RubricVersion{Version: r.Version, Source: src, Author: currentUser(c).ID, Saved: time.Now().UTC()}
 	if err := s.cfg.Store.SaveRubric(c.Request().Context(), rv); err != nil {

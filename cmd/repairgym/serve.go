@@ -208,15 +208,9 @@ func newModels(e env, grader string, log *slog.Logger) (models, error) {
 	return m, nil
 }
 
-// closingStore is a store the server closes when it stops.
-type closingStore interface {
-	engine.Store
-	Close() error
-}
-
 // openStore opens Redis when a URL is given, with keys under prefix (""
 // for the default), else the embedded store in dir.
-func openStore(ctx context.Context, redisURL, prefix, dir string) (closingStore, error) {
+func openStore(ctx context.Context, redisURL, prefix, dir string) (engine.Store, error) {
 	if redisURL != "" {
 		s, err := redisstore.Open(ctx, redisURL, redisstore.Options{Prefix: prefix})
 		if err != nil {

@@ -356,7 +356,7 @@ func headRecord(id string, h map[string]string) (engine.SessionRecord, error) {
 	rec.State.ID, rec.State.ScenarioID, rec.State.Status, rec.State.Outcome = id, h["s"], h["st"], h["o"]
 	var err error
 	if rec.Version, err = strconv.ParseInt(h["v"], 10, 64); err != nil {
-		return rec, fmt.Errorf("decode session head %q: version %q", id, h["v"])
+		return rec, fmt.Errorf("decode session head %q: version %q: %w", id, h["v"], err)
 	}
 	if rec.State.Started, err = time.Parse(time.RFC3339Nano, h["at"]); err != nil {
 		return rec, fmt.Errorf("decode session head %q: %w", id, err)
@@ -407,8 +407,10 @@ func (s *Store) CreateSession(ctx context.Context, rec engine.SessionRecord) err
 	}
 	score := startScore(rec.State.Started)
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		// NX: a create that turns out to clash must not move the
+		// existing session's entries, whose scores listing trusts.
 		for _, k := range s.indexes(rec.Trainee, rec.Cohort, rec.State.ScenarioID) {
-			p.ZAdd(ctx, k, redis.Z{Score: score, Member: id})
+			p.ZAddNX(ctx, k, redis.Z{Score: score, Member: id})
 		}
 		return nil
 	})
