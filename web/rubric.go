@@ -180,12 +180,12 @@ func (s *Server) rubricBreaks(viewer engine.User, r *grading.Rubric) []problemJS
 			hidden++
 		default:
 			out = append(out, problemJSON{Line: 1, Col: 1,
-				Message: fmt.Sprintf("scenario %q (version %d) would stop working with this rubric: %s (line %d of the scenario)", scn.ID, scn.Version, why, c.Pos.Line)})
+				Message: fmt.Sprintf("scenario %q (version %d) would no longer work with this rubric: %s (line %d of the scenario)", scn.ID, scn.Version, why, c.Pos.Line)})
 		}
 	}
 	if hidden > 0 {
 		out = append(out, problemJSON{Line: 1, Col: 1,
-			Message: fmt.Sprintf("%d scenario %s kept to other cohorts would stop working with this rubric; an admin can see which", hidden, plural(hidden, "version", "versions"))})
+			Message: fmt.Sprintf("%d scenario %s kept to other cohorts would no longer work with this rubric; an admin can see which", hidden, plural(hidden, "version", "versions"))})
 	}
 	return out
 }
