@@ -94,7 +94,11 @@ type SessionFilter struct {
 	Cohort   string
 	Scenario string
 	Status   string
+	// UpdatedBefore, when set, keeps only the sessions last updated
+	// before it: what a retention sweep deletes.
+	UpdatedBefore time.Time
 	// Limit caps the number returned, newest first; 0 means no limit.
+	// It counts only sessions that match the other fields.
 	Limit int
 }
 
@@ -123,6 +127,12 @@ type Store interface {
 	// DeleteExpiredTokens forgets the tokens expired by now, and returns
 	// how many it deleted.
 	DeleteExpiredTokens(ctx context.Context, now time.Time) (int, error)
+	// DeleteUser forgets a user: the record, the username (which can then
+	// be taken again) and every login token of the user, so that an open
+	// login stops working. It leaves the user's sessions alone: callers
+	// delete those first, with DeleteSession. ENOTFOUND if there is no
+	// such user.
+	DeleteUser(ctx context.Context, id string) error
 
 	// CreateSession stores a new session at version 1; ECONFLICT if the id
 	// exists.
@@ -134,6 +144,10 @@ type Store interface {
 	SaveSession(ctx context.Context, rec SessionRecord) (int64, error)
 	// Sessions lists the sessions matching f, newest first.
 	Sessions(ctx context.Context, f SessionFilter) ([]SessionRecord, error)
+	// DeleteSession forgets a session completely: its record, its reviews
+	// and its entries in every index, so that no listing shows it again.
+	// ENOTFOUND if it does not exist.
+	DeleteSession(ctx context.Context, id string) error
 
 	AddReview(ctx context.Context, r Review) error
 	// Reviews lists a session's reviews, oldest first.
@@ -159,5 +173,6 @@ func (f SessionFilter) Matches(r SessionRecord) bool {
 	return (f.Trainee == "" || r.Trainee == f.Trainee) &&
 		(f.Cohort == "" || r.Cohort == f.Cohort) &&
 		(f.Scenario == "" || r.State.ScenarioID == f.Scenario) &&
-		(f.Status == "" || r.State.Status == f.Status || r.State.Outcome == f.Status)
+		(f.Status == "" || r.State.Status == f.Status || r.State.Outcome == f.Status) &&
+		(f.UpdatedBefore.IsZero() || r.State.Updated.Before(f.UpdatedBefore))
 }

@@ -268,6 +268,59 @@ func (s *Store) DeleteExpiredTokens(ctx context.Context, now time.Time) (int, er
 	return n, err
 }
 
+// DeleteUser forgets a user, the username and the user's tokens in one
+// transaction. Tokens are kept by hash alone, so finding the user's means
+// reading them all; a program has a few thousand at most, and deletes are
+// rare.
+func (s *Store) DeleteUser(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		u, ok, err := get[storedUser](tx, bucketUsers, []byte(id))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notFound("user", id)
+		}
+		if err := tx.Bucket(bucketUsers).Delete([]byte(id)); err != nil {
+			return fmt.Errorf("delete user %q: %w", id, err)
+		}
+		// The username is freed only if it is still this user's, so a
+		// damaged index cannot make one user's delete take another's name.
+		names := tx.Bucket(bucketUsernames)
+		if bytes.Equal(names.Get([]byte(u.Username)), []byte(id)) {
+			if err := names.Delete([]byte(u.Username)); err != nil {
+				return fmt.Errorf("delete user %q: username: %w", id, err)
+			}
+		}
+		tokens := tx.Bucket(bucketTokens)
+		var theirs [][]byte
+		err = tokens.ForEach(func(k, v []byte) error {
+			var t struct {
+				UserID string `json:"user_id"`
+			}
+			if err := json.Unmarshal(v, &t); err != nil {
+				return fmt.Errorf("decode token: %w", err)
+			}
+			if t.UserID == id {
+				theirs = append(theirs, bytes.Clone(k))
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("delete user %q: %w", id, err)
+		}
+		for _, k := range theirs {
+			if err := tokens.Delete(k); err != nil {
+				return fmt.Errorf("delete user %q: token: %w", id, err)
+			}
+		}
+		return nil
+	})
+}
+
 // sessionHead is a session's entry in bucketHeads.
 type sessionHead struct {
 	Trainee  string    `json:"t"`
@@ -276,18 +329,23 @@ type sessionHead struct {
 	Status   string    `json:"st"`
 	Outcome  string    `json:"o,omitempty"`
 	Started  time.Time `json:"at"`
-	Version  int64     `json:"v"`
+	// Updated is zero in a head written before heads kept it; the
+	// session's next save fills it in.
+	Updated time.Time `json:"u,omitzero"`
+	Version int64     `json:"v"`
 }
 
 func headOf(rec engine.SessionRecord) sessionHead {
 	return sessionHead{Trainee: rec.Trainee, Cohort: rec.Cohort, Scenario: rec.State.ScenarioID,
-		Status: rec.State.Status, Outcome: rec.State.Outcome, Started: rec.State.Started, Version: rec.Version}
+		Status: rec.State.Status, Outcome: rec.State.Outcome, Started: rec.State.Started, Updated: rec.State.Updated,
+		Version: rec.Version}
 }
 
 // record is what a filter needs to see of a head.
 func (h sessionHead) record() engine.SessionRecord {
 	rec := engine.SessionRecord{Trainee: h.Trainee, Cohort: h.Cohort, Version: h.Version}
-	rec.State.ScenarioID, rec.State.Status, rec.State.Outcome, rec.State.Started = h.Scenario, h.Status, h.Outcome, h.Started
+	rec.State.ScenarioID, rec.State.Status, rec.State.Outcome = h.Scenario, h.Status, h.Outcome
+	rec.State.Started, rec.State.Updated = h.Started, h.Updated
 	return rec
 }
 
@@ -417,7 +475,21 @@ func (s *Store) Sessions(ctx context.Context, f engine.SessionFilter) ([]engine.
 			if err := json.Unmarshal(data, &h); err != nil {
 				return fmt.Errorf("decode session head %q: %w", k, err)
 			}
-			if f.Matches(h.record()) {
+			rec := h.record()
+			if !f.UpdatedBefore.IsZero() && h.Updated.IsZero() {
+				// A head from before heads kept the update time: a
+				// zero time would pass for "long ago", and retention
+				// would delete a session in use. Ask the record.
+				full, ok, err := get[engine.SessionRecord](tx, bucketSessions, k)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return nil
+				}
+				rec = full
+			}
+			if f.Matches(rec) {
 				matches = append(matches, match{string(k), h.Started})
 			}
 			return nil
@@ -452,6 +524,45 @@ func (s *Store) Sessions(ctx context.Context, f engine.SessionFilter) ([]engine.
 	return out, nil
 }
 
+// DeleteSession forgets a session, its head and its reviews in one
+// transaction, so that no listing can see a part of it.
+func (s *Store) DeleteSession(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	key := []byte(id)
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketSessions).Get(key) == nil {
+			return notFound("session", id)
+		}
+		if err := tx.Bucket(bucketSessions).Delete(key); err != nil {
+			return fmt.Errorf("delete session %q: %w", id, err)
+		}
+		if err := tx.Bucket(bucketHeads).Delete(key); err != nil {
+			return fmt.Errorf("delete session %q: %w", id, err)
+		}
+		reviews := tx.Bucket(bucketReviews)
+		prefix := reviewPrefix(id)
+		var keys [][]byte
+		c := reviews.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			// bbolt's keys are valid only during the transaction, and
+			// the cursor does not survive deletes under it: copy, then
+			// delete after the walk.
+			keys = append(keys, bytes.Clone(k))
+		}
+		for _, k := range keys {
+			if err := reviews.Delete(k); err != nil {
+				return fmt.Errorf("delete session %q: review: %w", id, err)
+			}
+		}
+		return nil
+	})
+}
+
+// reviewPrefix starts the keys of one session's reviews.
+func reviewPrefix(sessionID string) []byte { return []byte(sessionID + "\x00") }
+
 func reviewKey(sessionID string, at time.Time, id string) []byte {
 	return []byte(fmt.Sprintf("%s\x00%020d\x00%s", sessionID, at.UnixNano(), id))
 }
@@ -467,7 +578,7 @@ func (s *Store) AddReview(ctx context.Context, r engine.Review) error {
 
 func (s *Store) Reviews(ctx context.Context, sessionID string) ([]engine.Review, error) {
 	var out []engine.Review
-	prefix := []byte(sessionID + "\x00")
+	prefix := reviewPrefix(sessionID)
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketReviews).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {

@@ -2,6 +2,7 @@ package boltstore_test
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -85,5 +86,67 @@ func TestOpenIndexesOlderFiles(t *testing.T) {
 	}
 	if _, err := s.SaveSession(ctx, got[0]); err != nil {
 		t.Errorf("save after reindexing: %v", err)
+	}
+}
+
+// A head written before heads kept the update time is not taken for one
+// updated long ago: the filter asks the record.
+func TestUpdatedBeforeOnOlderHeads(t *testing.T) {
+	dir := t.TempDir()
+	s, err := boltstore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	for i, id := range []string{"old", "recent"} {
+		rec := engine.SessionRecord{Trainee: "u1", Persona: "scripted",
+			State: engine.State{ID: id, ScenarioID: "late-again", ScenarioVersion: 1, Mode: engine.Practice, Status: engine.Active,
+				Started: t0.Add(time.Duration(i) * time.Hour), Updated: t0.Add(time.Duration(i) * 24 * time.Hour)}}
+		if err := s.CreateSession(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	// Take the update times out of the heads, as an older version would
+	// have written them.
+	db, err := bolt.Open(filepath.Join(dir, boltstore.FileName), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("session_heads"))
+		for _, id := range []string{"old", "recent"} {
+			var h map[string]any
+			if err := json.Unmarshal(b.Get([]byte(id)), &h); err != nil {
+				return err
+			}
+			if _, ok := h["u"]; !ok {
+				t.Errorf("head of %s has no update time to take away: %v", id, h)
+			}
+			delete(h, "u")
+			data, err := json.Marshal(h)
+			if err != nil {
+				return err
+			}
+			if err := b.Put([]byte(id), data); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s, err = boltstore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.Sessions(ctx, engine.SessionFilter{UpdatedBefore: t0.Add(time.Hour)})
+	if err != nil || len(got) != 1 || got[0].State.ID != "old" {
+		t.Fatalf("Sessions(updated before) on older heads = %+v, %v; want old alone", got, err)
 	}
 }

@@ -8,7 +8,12 @@
 //	{users}:name              hash  username → user id
 //	{tokens}:t:<hash>         string token JSON, expiring at the token's expiry
 //	{tokens}:expiry           zset  token hash, scored by expiry (unix µs)
-//	{sess:<id>}:head          hash  v (version), t, c, s, st, o, at: what
+//	{tokens}:owner            hash  token hash → user id, which outlives the
+//	                                 token's own key, so that a purge can
+//	                                 find the user's set
+//	{tokens}:user:<user id>   set   the user's token hashes, so that
+//	                                 deleting a user finds their logins
+//	{sess:<id>}:head          hash  v (version), t, c, s, st, o, at, u: what
 //	                                 listing and saving need
 //	{sess:<id>}:record        string the whole SessionRecord JSON
 //	{sess:<id>}:reviews       hash  "<unix ns, 20 digits>\x00<review id>" → review JSON
@@ -128,6 +133,10 @@ func (s *Store) usersKey() string            { return s.prefix + "{users}:id" }
 func (s *Store) usernamesKey() string        { return s.prefix + "{users}:name" }
 func (s *Store) tokenKey(hash string) string { return s.prefix + "{tokens}:t:" + hash }
 func (s *Store) tokenExpiryKey() string      { return s.prefix + "{tokens}:expiry" }
+func (s *Store) tokenOwnersKey() string      { return s.prefix + "{tokens}:owner" }
+func (s *Store) userTokensKey(userID string) string {
+	return s.prefix + "{tokens}:user:" + userID
+}
 
 // sessionKey names one of a session's keys: head, record or reviews. An id
 // holding braces still gives all of them one slot, since the hash tag
@@ -250,7 +259,8 @@ func (s *Store) Users(ctx context.Context, cohort string) ([]engine.User, error)
 
 // SaveToken stores a login until it expires. Redis forgets the token at its
 // expiry by itself; the expiry index lets DeleteExpiredTokens count what
-// it purges, as the contract asks.
+// it purges, as the contract asks. The owner and the user's set let
+// DeleteUser find the user's tokens without reading everyone's.
 func (s *Store) SaveToken(ctx context.Context, t engine.Token) error {
 	data, err := json.Marshal(t)
 	if err != nil {
@@ -259,9 +269,11 @@ func (s *Store) SaveToken(ctx context.Context, t engine.Token) error {
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		// PXAT in the past deletes the key at once, which is what a
 		// token already expired deserves; PXAT must be positive. The
-		// index entry stays until DeleteExpiredTokens counts it.
+		// index entries stay until DeleteExpiredTokens counts it.
 		p.Do(ctx, "SET", s.tokenKey(t.Hash), data, "PXAT", max(t.Expires.UnixMilli()+1, 1))
 		p.ZAdd(ctx, s.tokenExpiryKey(), redis.Z{Score: float64(t.Expires.UnixMicro()), Member: t.Hash})
+		p.HSet(ctx, s.tokenOwnersKey(), t.Hash, t.UserID)
+		p.SAdd(ctx, s.userTokensKey(t.UserID), t.Hash)
 		return nil
 	})
 	if err != nil {
@@ -291,17 +303,47 @@ func (s *Store) TokenByHash(ctx context.Context, hash string) (engine.Token, err
 	return t, nil
 }
 
-// DeleteToken forgets a token; a missing one is no error.
+// DeleteToken forgets a token; a missing one is no error. The owner is
+// read first, to name the user's set: a script could not declare that key
+// before knowing it, and Cluster wants every key a script touches
+// declared.
 func (s *Store) DeleteToken(ctx context.Context, hash string) error {
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, s.tokenKey(hash))
-		p.ZRem(ctx, s.tokenExpiryKey(), hash)
-		return nil
-	})
-	if err != nil {
+	owner, err := s.rdb.HGet(ctx, s.tokenOwnersKey(), hash).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return fmt.Errorf("delete token: %w", err)
+	}
+	if err := s.deleteTokens(ctx, []string{hash}, []string{owner}); err != nil {
 		return fmt.Errorf("delete token: %w", err)
 	}
 	return nil
+}
+
+// deleteTokens forgets tokens and their index entries in one
+// transaction. owners[i] is hashes[i]'s user, or "" when unknown (a token
+// saved before owners were kept, which is in no user's set).
+func (s *Store) deleteTokens(ctx context.Context, hashes, owners []string) error {
+	if len(hashes) == 0 {
+		return nil
+	}
+	keys := make([]string, len(hashes))
+	members := make([]any, len(hashes))
+	byOwner := map[string][]any{}
+	for i, h := range hashes {
+		keys[i], members[i] = s.tokenKey(h), h
+		if owners[i] != "" {
+			byOwner[owners[i]] = append(byOwner[owners[i]], h)
+		}
+	}
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, keys...)
+		p.ZRem(ctx, s.tokenExpiryKey(), members...)
+		p.HDel(ctx, s.tokenOwnersKey(), hashes...)
+		for owner, hs := range byOwner {
+			p.SRem(ctx, s.userTokensKey(owner), hs...)
+		}
+		return nil
+	})
+	return err
 }
 
 // DeleteExpiredTokens forgets the tokens expired by now and counts them.
@@ -317,21 +359,132 @@ func (s *Store) DeleteExpiredTokens(ctx context.Context, now time.Time) (int, er
 	if len(hashes) == 0 {
 		return 0, nil
 	}
+	// The tokens' own keys are mostly gone by now (Redis expired them),
+	// so the owners come from the owner hash.
+	owners, err := s.rdb.HMGet(ctx, s.tokenOwnersKey(), hashes...).Result()
+	if err != nil {
+		return 0, fmt.Errorf("delete expired tokens: read owners: %w", err)
+	}
 	members := make([]any, len(hashes))
 	keys := make([]string, len(hashes))
+	byOwner := map[string][]any{}
 	for i, h := range hashes {
 		members[i], keys[i] = h, s.tokenKey(h)
+		if owner, _ := owners[i].(string); owner != "" {
+			byOwner[owner] = append(byOwner[owner], h)
+		}
 	}
 	var removed *redis.IntCmd
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, keys...)
 		removed = p.ZRem(ctx, s.tokenExpiryKey(), members...)
+		p.HDel(ctx, s.tokenOwnersKey(), hashes...)
+		for owner, hs := range byOwner {
+			p.SRem(ctx, s.userTokensKey(owner), hs...)
+		}
 		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("delete expired tokens: %w", err)
 	}
 	return int(removed.Val()), nil
+}
+
+// deleteUser removes a user's record, and the username if it is still
+// theirs, so that a damaged index cannot make one delete free another
+// user's name. It returns 1 if there is no such user.
+var deleteUser = redis.NewScript(`
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 1 end
+if redis.call('HGET', KEYS[2], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[2], ARGV[2]) end
+return 0
+`)
+
+// DeleteUser forgets a user: the user's tokens first, then the record and
+// the username in one script. In that order a failure part way leaves the
+// user in place, and the delete can be tried again; the other way round
+// would leave tokens no retry could find by the user.
+func (s *Store) DeleteUser(ctx context.Context, id string) error {
+	u, err := s.UserByID(ctx, id)
+	if err != nil {
+		return fmt.Errorf("delete user: %w", err)
+	}
+	hashes, err := s.tokensOf(ctx, id)
+	if err != nil {
+		return fmt.Errorf("delete user %q: %w", id, err)
+	}
+	owners := make([]string, len(hashes))
+	for i := range owners {
+		owners[i] = id
+	}
+	if err := s.deleteTokens(ctx, hashes, owners); err != nil {
+		return fmt.Errorf("delete user %q: tokens: %w", id, err)
+	}
+	res, err := deleteUser.Run(ctx, s.rdb, []string{s.usersKey(), s.usernamesKey()}, id, u.Username).Int()
+	if err != nil {
+		return fmt.Errorf("delete user %q: %w", id, err)
+	}
+	if res == 1 {
+		// Someone else deleted the user meanwhile.
+		return notFound("user", id)
+	}
+	return nil
+}
+
+// tokensOf returns the hashes of a user's tokens: those in the user's set,
+// and those saved before owners and sets were kept, which only their own
+// JSON ties to the user. The latter are found through the expiry index,
+// which lists every token and lives in the tokens' slot, rather than by
+// SCAN, which in a Cluster would walk whichever node it reached. That
+// reads the whole index; deleting a user is rare, and a program holds a
+// few thousand logins at most.
+func (s *Store) tokensOf(ctx context.Context, userID string) ([]string, error) {
+	var own *redis.StringSliceCmd
+	var all *redis.StringSliceCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		own = p.SMembers(ctx, s.userTokensKey(userID))
+		all = p.ZRange(ctx, s.tokenExpiryKey(), 0, -1)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	hashes := own.Val()
+	if len(all.Val()) == 0 {
+		return hashes, nil
+	}
+	owners, err := s.rdb.HMGet(ctx, s.tokenOwnersKey(), all.Val()...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("list token owners: %w", err)
+	}
+	var unowned, keys []string
+	for i, h := range all.Val() {
+		if owners[i] == nil {
+			unowned = append(unowned, h)
+			keys = append(keys, s.tokenKey(h))
+		}
+	}
+	if len(keys) == 0 {
+		return hashes, nil
+	}
+	// One slot, so MGET works in a Cluster too.
+	tokens, err := s.rdb.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read tokens: %w", err)
+	}
+	for i, v := range tokens {
+		data, ok := v.(string)
+		if !ok {
+			continue // expired by Redis already
+		}
+		var t engine.Token
+		if err := json.Unmarshal([]byte(data), &t); err != nil {
+			return nil, fmt.Errorf("decode token: %w", err)
+		}
+		if t.UserID == userID && !slices.Contains(hashes, unowned[i]) {
+			hashes = append(hashes, unowned[i])
+		}
+	}
+	return hashes, nil
 }
 
 // Sessions.
@@ -347,6 +500,7 @@ func headFields(rec engine.SessionRecord) []any {
 		"st", rec.State.Status,
 		"o", rec.State.Outcome,
 		"at", rec.State.Started.Format(time.RFC3339Nano),
+		"u", rec.State.Updated.Format(time.RFC3339Nano),
 	}
 }
 
@@ -360,6 +514,13 @@ func headRecord(id string, h map[string]string) (engine.SessionRecord, error) {
 	}
 	if rec.State.Started, err = time.Parse(time.RFC3339Nano, h["at"]); err != nil {
 		return rec, fmt.Errorf("decode session head %q: %w", id, err)
+	}
+	// A head written before heads kept "u" leaves Updated zero; Sessions
+	// asks the record when a filter needs it.
+	if u := h["u"]; u != "" {
+		if rec.State.Updated, err = time.Parse(time.RFC3339Nano, u); err != nil {
+			return rec, fmt.Errorf("decode session head %q: %w", id, err)
+		}
 	}
 	return rec, nil
 }
@@ -570,17 +731,29 @@ func (s *Store) Sessions(ctx context.Context, f engine.SessionFilter) ([]engine.
 		if err != nil {
 			return nil, fmt.Errorf("list sessions: %w", err)
 		}
+		recs := make([]engine.SessionRecord, len(entries))
+		var undated []int
 		for i, e := range entries {
 			h := heads[i].Val()
 			if len(h) == 0 {
-				continue // an entry whose create did not finish
+				continue // an entry whose create did not finish, or whose delete did not
 			}
-			rec, err := headRecord(e.Member.(string), h)
-			if err != nil {
+			if recs[i], err = headRecord(e.Member.(string), h); err != nil {
 				return nil, err
 			}
-			if f.Matches(rec) {
-				matches = append(matches, rec)
+			if h["u"] == "" && !f.UpdatedBefore.IsZero() {
+				undated = append(undated, i)
+			}
+		}
+		// A zero update time would pass for "long ago", and retention
+		// would delete a session in use: ask the records of heads that
+		// predate "u".
+		if err := s.fillUpdated(ctx, recs, undated); err != nil {
+			return nil, err
+		}
+		for i := range entries {
+			if len(heads[i].Val()) > 0 && f.Matches(recs[i]) {
+				matches = append(matches, recs[i])
 			}
 		}
 		if len(entries) < listChunk {
@@ -629,6 +802,81 @@ func (s *Store) Sessions(ctx context.Context, f engine.SessionFilter) ([]engine.
 		out = append(out, rec)
 	}
 	return out, nil
+}
+
+// fillUpdated sets the update time of recs[i], for each i in which, from
+// the whole records. A session deleted meanwhile keeps a zero time; it
+// will not be among the records returned anyway.
+func (s *Store) fillUpdated(ctx context.Context, recs []engine.SessionRecord, which []int) error {
+	if len(which) == 0 {
+		return nil
+	}
+	cmds := make([]*redis.StringCmd, len(which))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for j, i := range which {
+			cmds[j] = p.Get(ctx, s.sessionKey(recs[i].State.ID, "record"))
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return fmt.Errorf("list sessions: %w", err)
+	}
+	for j, i := range which {
+		data, err := cmds[j].Bytes()
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("read session %q: %w", recs[i].State.ID, err)
+		}
+		var rec struct {
+			State struct {
+				Updated time.Time `json:"updated"`
+			} `json:"state"`
+		}
+		if err := json.Unmarshal(data, &rec); err != nil {
+			return fmt.Errorf("decode session %q: %w", recs[i].State.ID, err)
+		}
+		recs[i].State.Updated = rec.State.Updated
+	}
+	return nil
+}
+
+// deleteSession deletes a session's keys, which share its slot, in one
+// step, and returns {0, trainee, cohort, scenario} for the caller to
+// remove its index entries; {1} if there is no such session.
+var deleteSession = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return {1} end
+local old = redis.call('HMGET', KEYS[1], 't', 'c', 's')
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+return {0, old[1] or '', old[2] or '', old[3] or ''}
+`)
+
+// DeleteSession forgets a session: its head, record and reviews in one
+// script, then its index entries, which live in other slots. That is the
+// reverse of CreateSession's order, for the same reason: if Redis fails
+// between the steps, what is left is index entries without a head, which
+// listings skip, and not a session no listing can find.
+func (s *Store) DeleteSession(ctx context.Context, id string) error {
+	keys := []string{s.sessionKey(id, "head"), s.sessionKey(id, "record"), s.sessionKey(id, "reviews")}
+	res, err := deleteSession.Run(ctx, s.rdb, keys).Slice()
+	if err != nil {
+		return fmt.Errorf("delete session %q: %w", id, err)
+	}
+	if code, _ := res[0].(int64); code == 1 || len(res) != 4 {
+		return notFound("session", id)
+	}
+	str := func(v any) string { x, _ := v.(string); return x }
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, k := range s.indexes(str(res[1]), str(res[2]), str(res[3])) {
+			p.ZRem(ctx, k, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete session %q: index entries: %w", id, err)
+	}
+	return nil
 }
 
 // Reviews.

@@ -168,7 +168,7 @@ func TestKeysShareHashTags(t *testing.T) {
 	}
 	for tag, want := range map[string]int{
 		"sess:s1": 3, "sess:odd": 3, // head, record, reviews
-		"users": 2, "tokens": 2, "scenarios": 2,
+		"users": 2, "tokens": 4, "scenarios": 2, // tokens: t:h1, expiry, owner, user:u1
 	} {
 		if len(tags[tag]) != want {
 			t.Errorf("hash tag {%s} has keys %q, want %d", tag, tags[tag], want)
@@ -203,6 +203,8 @@ func TestRedisDown(t *testing.T) {
 		"TokenByHash":         func(ctx context.Context) error { _, err := s.TokenByHash(ctx, "h"); return err },
 		"DeleteToken":         func(ctx context.Context) error { return s.DeleteToken(ctx, "h") },
 		"DeleteExpiredTokens": func(ctx context.Context) error { _, err := s.DeleteExpiredTokens(ctx, time.Now()); return err },
+		"DeleteUser":          func(ctx context.Context) error { return s.DeleteUser(ctx, "u1") },
+		"DeleteSession":       func(ctx context.Context) error { return s.DeleteSession(ctx, "s1") },
 		"CreateSession":       func(ctx context.Context) error { return s.CreateSession(ctx, session("s2", time.Now())) },
 		"SessionByID":         func(ctx context.Context) error { _, err := s.SessionByID(ctx, "s1"); return err },
 		"SaveSession": func(ctx context.Context) error {
@@ -324,6 +326,165 @@ func TestSaveMovesIndexEntries(t *testing.T) {
 	}
 	if got, _ := s.Sessions(ctx, engine.SessionFilter{Cohort: "c2"}); len(got) != 1 {
 		t.Errorf("listed %d times in the new cohort, want 1", len(got))
+	}
+}
+
+// allKeys lists the keys under a prefix, without it.
+func allKeys(t *testing.T, s *Store, prefix string) []string {
+	t.Helper()
+	var keys []string
+	iter := s.rdb.Scan(context.Background(), 0, prefix+"*", 100).Iterator()
+	for iter.Next(context.Background()) {
+		keys = append(keys, strings.TrimPrefix(iter.Val(), prefix))
+	}
+	if err := iter.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+// Deleting what was created leaves no key behind: no index entry, owner
+// or set that would keep a deleted user's or session's trace, or grow.
+func TestDeletesLeaveNoKeys(t *testing.T) {
+	srv := redistest.Start(t)
+	prefix := freshPrefix()
+	s := mustOpen(t, srv.URL(), prefix)
+	ctx := context.Background()
+	now := time.Now()
+	for _, u := range []engine.User{{ID: "u1", Username: "alice", Cohort: "c1"}, {ID: "u2", Username: "bea"}} {
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tok := range []engine.Token{
+		{Hash: "a1", UserID: "u1", Expires: now.Add(time.Hour)},
+		{Hash: "a-old", UserID: "u1", Expires: now.Add(-time.Hour)},
+		{Hash: "b1", UserID: "u2", Expires: now.Add(time.Hour)},
+		{Hash: "b-old", UserID: "u2", Expires: now.Add(-time.Hour)},
+	} {
+		if err := s.SaveToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.CreateSession(ctx, session("s1", now)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddReview(ctx, engine.Review{ID: "r1", SessionID: "s1", Turn: 1, At: now}); err != nil {
+		t.Fatal(err)
+	}
+	// Each way a token goes: logged out, purged, with its user.
+	if err := s.DeleteToken(ctx, "b1"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.DeleteExpiredTokens(ctx, now); err != nil || n != 2 {
+		t.Fatalf("DeleteExpiredTokens = %d, %v; want 2", n, err)
+	}
+	if err := s.DeleteUser(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteUser(ctx, "u2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteSession(ctx, "s1"); err != nil {
+		t.Fatal(err)
+	}
+	if keys := allKeys(t, s, prefix); len(keys) != 0 {
+		t.Errorf("keys left after deleting everything: %q", keys)
+	}
+}
+
+// Tokens saved before owners and users' sets were kept are found by
+// DeleteUser all the same.
+func TestDeleteUserFindsOlderTokens(t *testing.T) {
+	srv := redistest.Start(t)
+	prefix := freshPrefix()
+	s := mustOpen(t, srv.URL(), prefix)
+	ctx := context.Background()
+	now := time.Now()
+	if err := s.CreateUser(ctx, engine.User{ID: "u1", Username: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []engine.Token{
+		{Hash: "old1", UserID: "u1", Expires: now.Add(time.Hour)},
+		{Hash: "old2", UserID: "u2", Expires: now.Add(time.Hour)},
+		{Hash: "new1", UserID: "u1", Expires: now.Add(time.Hour)},
+	} {
+		if err := s.SaveToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Make old1 and old2 look as an older version left them.
+	if err := s.rdb.HDel(ctx, s.tokenOwnersKey(), "old1", "old2").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.rdb.SRem(ctx, s.userTokensKey("u1"), "old1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.rdb.Del(ctx, s.userTokensKey("u2")).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteUser(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{"old1", "new1"} {
+		if _, err := s.TokenByHash(ctx, h); engine.ErrorCode(err) != engine.ENOTFOUND {
+			t.Errorf("token %s of a deleted user: %v, want %s", h, err, engine.ENOTFOUND)
+		}
+	}
+	if _, err := s.TokenByHash(ctx, "old2"); err != nil {
+		t.Errorf("another user's older token: %v", err)
+	}
+	if n, _ := s.rdb.ZCard(ctx, s.tokenExpiryKey()).Result(); n != 1 {
+		t.Errorf("expiry index holds %d tokens, want 1 (old2)", n)
+	}
+}
+
+// A head written before heads kept the update time is not taken for one
+// updated long ago: the filter asks the record.
+func TestUpdatedBeforeOnOlderHeads(t *testing.T) {
+	srv := redistest.Start(t)
+	s := mustOpen(t, srv.URL(), freshPrefix())
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	for i, id := range []string{"old", "recent"} {
+		rec := session(id, t0.Add(time.Duration(i)*time.Hour))
+		rec.State.Updated = t0.Add(time.Duration(i) * 24 * time.Hour)
+		if err := s.CreateSession(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.rdb.HDel(ctx, s.sessionKey(id, "head"), "u").Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Sessions(ctx, engine.SessionFilter{UpdatedBefore: t0.Add(time.Hour)})
+	if err != nil || len(got) != 1 || got[0].State.ID != "old" {
+		t.Fatalf("Sessions(updated before) on older heads = %+v, %v; want old alone", got, err)
+	}
+	if got, _ := s.Sessions(ctx, engine.SessionFilter{}); len(got) != 2 {
+		t.Errorf("Sessions() on older heads = %d, want 2", len(got))
+	}
+}
+
+// A session's delete takes its index entries whatever the save moved them
+// to.
+func TestDeleteSessionAfterReindex(t *testing.T) {
+	srv := redistest.Start(t)
+	prefix := freshPrefix()
+	s := mustOpen(t, srv.URL(), prefix)
+	ctx := context.Background()
+	rec := session("s1", time.Now())
+	if err := s.CreateSession(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	rec.Version, rec.Cohort, rec.Trainee = 1, "c2", "u2"
+	if _, err := s.SaveSession(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteSession(ctx, "s1"); err != nil {
+		t.Fatal(err)
+	}
+	if keys := allKeys(t, s, prefix); len(keys) != 0 {
+		t.Errorf("keys left after the delete: %q", keys)
 	}
 }
 

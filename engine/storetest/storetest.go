@@ -31,6 +31,9 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentSavesOneWins", testConcurrentSaves},
 		{"ManySessionsInParallel", testParallelSessions},
 		{"SessionFilters", testSessionFilters},
+		{"UpdatedBefore", testUpdatedBefore},
+		{"DeleteSession", testDeleteSession},
+		{"DeleteUser", testDeleteUser},
 		{"Reviews", testReviews},
 		{"Scenarios", testScenarios},
 		{"Rubrics", testRubrics},
@@ -317,6 +320,254 @@ func testSessionFilters(t *testing.T, open Opener) {
 		if got := ids(tt.f); got != tt.want {
 			t.Errorf("Sessions(%+v) = %q, want %q", tt.f, got, tt.want)
 		}
+	}
+}
+
+// ids lists the ids of the sessions f matches, in the order returned.
+func ids(t *testing.T, s engine.Store, f engine.SessionFilter) string {
+	t.Helper()
+	got, err := s.Sessions(ctx, f)
+	mustNoError(t, err, "list")
+	out := ""
+	for _, r := range got {
+		out += r.State.ID
+	}
+	return out
+}
+
+// A retention sweep lists the sessions last updated before a cutoff: the
+// update time, not the start, decides, and a save moves it.
+func testUpdatedBefore(t *testing.T, open Opener) {
+	s, _ := open(t)
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	at := func(h float64) time.Time { return t0.Add(time.Duration(h * float64(time.Hour))) }
+	// Started one an hour apart; updated in another order, so that the
+	// listing's order (by start) and the filter's field differ.
+	recs := []engine.SessionRecord{
+		record("a", "u1", "c1", "late-again", at(0), 1),
+		record("b", "u1", "c1", "late-again", at(1), 1),
+		record("c", "u2", "c2", "late-again", at(2), 1),
+		record("d", "u1", "c1", "too-quick-yes", at(3), 1),
+		record("e", "u1", "c1", "too-quick-yes", at(4), 1),
+	}
+	for i, u := range []float64{5, 1.5, 2, 6, 4} {
+		recs[i].State.Updated = at(u)
+	}
+	recs[4].State.Status, recs[4].State.Outcome = engine.Ended, engine.Repaired
+	for _, r := range recs {
+		mustNoError(t, s.CreateSession(ctx, r), "create "+r.State.ID)
+	}
+	cut := at(4.5)
+	tests := []struct {
+		f    engine.SessionFilter
+		want string
+	}{
+		{engine.SessionFilter{}, "edcba"},
+		{engine.SessionFilter{UpdatedBefore: cut}, "ecb"},
+		{engine.SessionFilter{UpdatedBefore: at(7)}, "edcba"},
+		{engine.SessionFilter{UpdatedBefore: t0}, ""},
+		// Strictly before: c, updated at 2, is not before 2.
+		{engine.SessionFilter{UpdatedBefore: at(2)}, "b"},
+		{engine.SessionFilter{UpdatedBefore: cut, Trainee: "u1"}, "eb"},
+		{engine.SessionFilter{UpdatedBefore: cut, Cohort: "c2"}, "c"},
+		{engine.SessionFilter{UpdatedBefore: cut, Scenario: "too-quick-yes"}, "e"},
+		{engine.SessionFilter{UpdatedBefore: cut, Status: engine.Active}, "cb"},
+		{engine.SessionFilter{UpdatedBefore: cut, Status: engine.Repaired}, "e"},
+		// The Limit counts matches only: the newest sessions, which do
+		// not match, take no place.
+		{engine.SessionFilter{UpdatedBefore: cut, Limit: 2}, "ec"},
+		{engine.SessionFilter{UpdatedBefore: at(3), Limit: 2}, "cb"},
+		{engine.SessionFilter{UpdatedBefore: at(3), Limit: 1}, "c"},
+		{engine.SessionFilter{UpdatedBefore: cut, Trainee: "u1", Limit: 1}, "e"},
+	}
+	for _, tt := range tests {
+		if got := ids(t, s, tt.f); got != tt.want {
+			t.Errorf("Sessions(%+v) = %q, want %q", tt.f, got, tt.want)
+		}
+	}
+
+	// A save moves the update time, both ways.
+	for id, u := range map[string]float64{"a": 1, "c": 5} {
+		rec, err := s.SessionByID(ctx, id)
+		mustNoError(t, err, "read "+id)
+		rec.State.Updated = at(u)
+		_, err = s.SaveSession(ctx, rec)
+		mustNoError(t, err, "save "+id)
+	}
+	if got, want := ids(t, s, engine.SessionFilter{UpdatedBefore: cut}), "eba"; got != want {
+		t.Errorf("after saves, Sessions(before %v) = %q, want %q", cut, got, want)
+	}
+}
+
+func testDeleteSession(t *testing.T, open Opener) {
+	s, reopen := open(t)
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	recs := []engine.SessionRecord{
+		record("a", "u1", "c1", "late-again", t0, 2),
+		record("b", "u1", "c1", "late-again", t0.Add(time.Hour), 2),
+		record("c", "u2", "c2", "too-quick-yes", t0.Add(2*time.Hour), 2),
+	}
+	recs[0].State.Status, recs[0].State.Outcome = engine.Ended, engine.Repaired
+	recs[1].State.Status, recs[1].State.Outcome = engine.Ended, engine.Repaired
+	for _, r := range recs {
+		mustNoError(t, s.CreateSession(ctx, r), "create "+r.State.ID)
+		for i := range 2 {
+			mustNoError(t, s.AddReview(ctx, engine.Review{ID: fmt.Sprintf("%s-r%d", r.State.ID, i), SessionID: r.State.ID, Reviewer: "sup", Turn: 2,
+				Scores: map[string]int{grading.Validation: 3}, At: t0.Add(time.Duration(i) * time.Minute)}), "review "+r.State.ID)
+		}
+	}
+	// A save first, so that the delete is of a session at version 2.
+	a, _ := s.SessionByID(ctx, "a")
+	_, err := s.SaveSession(ctx, a)
+	mustNoError(t, err, "save a")
+	before, _ := s.SessionByID(ctx, "b")
+
+	mustNoError(t, s.DeleteSession(ctx, "a"), "delete a")
+	check := func(s engine.Store, when string) {
+		t.Helper()
+		if _, err := s.SessionByID(ctx, "a"); code(err) != engine.ENOTFOUND {
+			t.Errorf("%s: SessionByID of a deleted session: %v, want %s", when, err, engine.ENOTFOUND)
+		}
+		if rs, err := s.Reviews(ctx, "a"); err != nil || len(rs) != 0 {
+			t.Errorf("%s: reviews of a deleted session: %+v, %v; want none", when, rs, err)
+		}
+		// No listing shows it, whichever index it reads.
+		for _, tt := range []struct {
+			f    engine.SessionFilter
+			want string
+		}{
+			{engine.SessionFilter{}, "cb"},
+			{engine.SessionFilter{Trainee: "u1"}, "b"},
+			{engine.SessionFilter{Cohort: "c1"}, "b"},
+			{engine.SessionFilter{Scenario: "late-again"}, "b"},
+			{engine.SessionFilter{Status: engine.Ended}, "b"},
+			{engine.SessionFilter{Status: engine.Repaired}, "b"},
+			{engine.SessionFilter{Trainee: "u1", Cohort: "c1", Scenario: "late-again", Status: engine.Ended}, "b"},
+			{engine.SessionFilter{UpdatedBefore: t0.Add(24 * time.Hour)}, "cb"},
+			{engine.SessionFilter{Limit: 5}, "cb"},
+		} {
+			if got := ids(t, s, tt.f); got != tt.want {
+				t.Errorf("%s: Sessions(%+v) = %q, want %q", when, tt.f, got, tt.want)
+			}
+		}
+		// The others are untouched, reviews and all.
+		got, err := s.SessionByID(ctx, "b")
+		if err != nil || got.Version != before.Version || len(got.State.Turns) != 2 {
+			t.Errorf("%s: another session after the delete: %+v, %v", when, got, err)
+		}
+		for _, id := range []string{"b", "c"} {
+			if rs, err := s.Reviews(ctx, id); err != nil || len(rs) != 2 {
+				t.Errorf("%s: reviews of %s after another's delete: %d, %v; want 2", when, id, len(rs), err)
+			}
+		}
+	}
+	check(s, "after the delete")
+
+	if err := s.DeleteSession(ctx, "a"); code(err) != engine.ENOTFOUND {
+		t.Errorf("deleting it twice: %v, want %s", err, engine.ENOTFOUND)
+	}
+	if err := s.DeleteSession(ctx, "never-existed"); code(err) != engine.ENOTFOUND {
+		t.Errorf("deleting a missing session: %v, want %s", err, engine.ENOTFOUND)
+	}
+	if err := s.AddReview(ctx, engine.Review{ID: "late", SessionID: "a", Turn: 2, At: t0}); code(err) != engine.ENOTFOUND {
+		t.Errorf("reviewing a deleted session: %v, want %s", err, engine.ENOTFOUND)
+	}
+	if _, err := s.SaveSession(ctx, a); code(err) != engine.ENOTFOUND && code(err) != engine.ECONFLICT {
+		t.Errorf("saving a deleted session: %v", err)
+	}
+
+	s = reopen()
+	check(s, "after reopening")
+
+	// The id can be used again, and starts with nothing of the old one.
+	mustNoError(t, s.CreateSession(ctx, record("a", "u3", "c3", "another", t0.Add(3*time.Hour), 1)), "create a again")
+	if rs, err := s.Reviews(ctx, "a"); err != nil || len(rs) != 0 {
+		t.Errorf("reviews of a new session under a deleted one's id: %+v, %v", rs, err)
+	}
+	if got := ids(t, s, engine.SessionFilter{Trainee: "u1"}); got != "b" {
+		t.Errorf("the old trainee's sessions after the id was reused: %q, want %q", got, "b")
+	}
+	if got := ids(t, s, engine.SessionFilter{Trainee: "u3"}); got != "a" {
+		t.Errorf("the new trainee's sessions: %q, want %q", got, "a")
+	}
+}
+
+func testDeleteUser(t *testing.T, open Opener) {
+	s, reopen := open(t)
+	now := time.Now()
+	mustNoError(t, s.CreateUser(ctx, engine.User{ID: "u1", Username: "alice", Role: engine.RoleTrainee, Cohort: "c1"}), "create alice")
+	mustNoError(t, s.CreateUser(ctx, engine.User{ID: "u2", Username: "bea", Role: engine.RoleTrainee, Cohort: "c1"}), "create bea")
+	tokens := []engine.Token{
+		{Hash: "a1", UserID: "u1", Created: now, Expires: now.Add(time.Hour)},
+		{Hash: "a2", UserID: "u1", Created: now, Expires: now.Add(2 * time.Hour)},
+		{Hash: "a-old", UserID: "u1", Created: now.Add(-2 * time.Hour), Expires: now.Add(-time.Hour)},
+		{Hash: "b1", UserID: "u2", Created: now, Expires: now.Add(time.Hour)},
+		{Hash: "b-old", UserID: "u2", Created: now.Add(-2 * time.Hour), Expires: now.Add(-time.Hour)},
+	}
+	for _, tok := range tokens {
+		mustNoError(t, s.SaveToken(ctx, tok), "save token "+tok.Hash)
+	}
+	// One logged out already; deleting the user must not trip on it.
+	mustNoError(t, s.DeleteToken(ctx, "a2"), "log out")
+	mustNoError(t, s.SaveToken(ctx, engine.Token{Hash: "a3", UserID: "u1", Created: now, Expires: now.Add(time.Hour)}), "log in again")
+	mustNoError(t, s.CreateSession(ctx, record("s1", "u1", "c1", "late-again", now, 1)), "alice's session")
+
+	mustNoError(t, s.DeleteUser(ctx, "u1"), "delete alice")
+	if _, err := s.UserByID(ctx, "u1"); code(err) != engine.ENOTFOUND {
+		t.Errorf("UserByID of a deleted user: %v, want %s", err, engine.ENOTFOUND)
+	}
+	if _, err := s.UserByName(ctx, "alice"); code(err) != engine.ENOTFOUND {
+		t.Errorf("UserByName of a deleted user: %v, want %s", err, engine.ENOTFOUND)
+	}
+	for _, h := range []string{"a1", "a2", "a3"} {
+		if _, err := s.TokenByHash(ctx, h); code(err) != engine.ENOTFOUND {
+			t.Errorf("a deleted user's token %s: %v, want %s", h, err, engine.ENOTFOUND)
+		}
+	}
+	if tok, err := s.TokenByHash(ctx, "b1"); err != nil || tok.UserID != "u2" {
+		t.Errorf("another user's token after the delete: %+v, %v", tok, err)
+	}
+	if all, err := s.Users(ctx, ""); err != nil || len(all) != 1 || all[0].ID != "u2" {
+		t.Errorf("Users() after the delete = %+v, %v; want bea alone", all, err)
+	}
+	if c1, err := s.Users(ctx, "c1"); err != nil || len(c1) != 1 || c1[0].ID != "u2" {
+		t.Errorf("Users(c1) after the delete = %+v, %v; want bea alone", c1, err)
+	}
+	// Sessions are the caller's to delete.
+	if _, err := s.SessionByID(ctx, "s1"); err != nil {
+		t.Errorf("DeleteUser took the user's session: %v", err)
+	}
+	// The deleted user's expired token went with them: the purge counts
+	// only the other's.
+	if n, err := s.DeleteExpiredTokens(ctx, now); err != nil || n != 1 {
+		t.Errorf("DeleteExpiredTokens after the delete = %d, %v; want 1", n, err)
+	}
+
+	if err := s.DeleteUser(ctx, "u1"); code(err) != engine.ENOTFOUND {
+		t.Errorf("deleting a user twice: %v, want %s", err, engine.ENOTFOUND)
+	}
+	if err := s.DeleteUser(ctx, "nobody"); code(err) != engine.ENOTFOUND {
+		t.Errorf("deleting a missing user: %v, want %s", err, engine.ENOTFOUND)
+	}
+
+	s = reopen()
+	if _, err := s.UserByName(ctx, "alice"); code(err) != engine.ENOTFOUND {
+		t.Errorf("after reopening, UserByName of a deleted user: %v", err)
+	}
+	if _, err := s.TokenByHash(ctx, "a1"); code(err) != engine.ENOTFOUND {
+		t.Errorf("after reopening, a deleted user's token: %v", err)
+	}
+	// The name is free again, for a new user; the old logins do not
+	// become theirs.
+	mustNoError(t, s.CreateUser(ctx, engine.User{ID: "u3", Username: "alice", Role: engine.RoleTrainee}), "create alice again")
+	if u, err := s.UserByName(ctx, "alice"); err != nil || u.ID != "u3" {
+		t.Errorf("UserByName after the name was taken again: %+v, %v", u, err)
+	}
+	if _, err := s.TokenByHash(ctx, "a1"); code(err) != engine.ENOTFOUND {
+		t.Errorf("an old login after the name was taken again: %v", err)
+	}
+	if tok, err := s.TokenByHash(ctx, "b1"); err != nil || tok.UserID != "u2" {
+		t.Errorf("another user's token after reopening: %+v, %v", tok, err)
 	}
 }
 
