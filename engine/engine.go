@@ -243,14 +243,29 @@ type State struct {
 	// answer; the next answer carries them as its attempts.
 	Retracted []Attempt `json:"retracted,omitempty"`
 	Flags     []Flag    `json:"flags,omitempty"`
-	Summary   *Summary  `json:"summary,omitempty"`
-	Started   time.Time `json:"started"`
-	Updated   time.Time `json:"updated"`
+	// Hints are a supervisor's notes to the trainee during the session,
+	// kept beside the transcript rather than in it: they are not lines of
+	// the conversation, and turn numbers count only those.
+	Hints   []Hint    `json:"hints,omitempty"`
+	Summary *Summary  `json:"summary,omitempty"`
+	Started time.Time `json:"started"`
+	Updated time.Time `json:"updated"`
 
 	// Tokens counts the language-model tokens the session has cost: every
 	// turn's, including turns later taken back with retry, since those
 	// tokens were spent all the same.
 	Tokens int `json:"tokens,omitempty"`
+}
+
+// A Hint is a supervisor's private note to the trainee, shown as a
+// coach's note, not as the client speaking.
+type Hint struct {
+	// After is the number of the last line of the transcript when the
+	// hint was given: it belongs after that line.
+	After int       `json:"after"`
+	From  string    `json:"from"`
+	Text  string    `json:"text"`
+	At    time.Time `json:"at"`
 }
 
 // Pending returns the number of the client turn awaiting the trainee's

@@ -16,6 +16,7 @@ const (
 	ENOTFOUND    = "not_found"
 	ECONFLICT    = "conflict"    // someone else changed the session first
 	EUNAVAILABLE = "unavailable" // the store could not save: try again
+	EBUSY        = "busy"        // another server is driving the session
 	EINTERNAL    = "internal"
 )
 

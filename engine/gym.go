@@ -26,15 +26,46 @@ type Gym struct {
 	voices  map[string]Voice
 	now     func() time.Time
 
+	leases   Leases
+	owner    string
+	leaseTTL time.Duration
+
 	mu   sync.Mutex
 	live map[string]*live
+	// held counts the holds on each session: the trainee's sockets open
+	// on this server.
+	held map[string]int
 }
+
+// Leases let one server at a time drive a session when several share a
+// store. A lease names its holder and lapses unless renewed, so that the
+// sessions of a server that dies pass to the servers their trainees
+// reconnect to.
+//
+// Leases are about who drives, not about correctness: saves are checked
+// against the version they were read at, so a turn is never applied
+// twice even by servers whose clocks disagree about a lease.
+type Leases interface {
+	// Acquire takes the lease on a session for owner, or extends it if
+	// owner holds it, for ttl. If another owner holds it, it returns
+	// false and how long that lease has left.
+	Acquire(ctx context.Context, session, owner string, ttl time.Duration) (ok bool, left time.Duration, err error)
+	// Release gives up owner's lease on a session, if owner holds it.
+	Release(ctx context.Context, session, owner string) error
+}
+
+// DefaultLeaseTTL is how long a lease lasts unless renewed: how long a
+// session waits after its server dies before another may take it over.
+const DefaultLeaseTTL = 15 * time.Second
 
 // live is a session in memory, with the lock that serialises its changes.
 type live struct {
 	mu   sync.Mutex
 	sess *Session
 	rec  SessionRecord // the last saved record, the state to roll back to
+	// leased is when this server last took or renewed the session's
+	// lease; zero without one.
+	leased time.Time
 	// lastUsed is read by Evict without the lock: unix nanoseconds.
 	lastUsed atomic.Int64
 }
@@ -53,13 +84,28 @@ type GymConfig struct {
 	// scripted voice is always there.
 	Voices map[string]Voice
 	Now    func() time.Time
+
+	// Leases, if set, make this server drive a session only while it
+	// holds its lease; servers sharing a store need them. Owner names
+	// this server (a random id if empty); LeaseTTL defaults to
+	// DefaultLeaseTTL.
+	Leases   Leases
+	Owner    string
+	LeaseTTL time.Duration
 }
 
 // NewGym returns a Gym.
 func NewGym(cfg GymConfig) *Gym {
 	g := &Gym{
 		store: cfg.Store, catalog: cfg.Catalog, rubrics: cfg.Rubrics,
-		voices: map[string]Voice{Scripted{}.Name(): Scripted{}}, now: cfg.Now, live: map[string]*live{},
+		voices: map[string]Voice{Scripted{}.Name(): Scripted{}}, now: cfg.Now, live: map[string]*live{}, held: map[string]int{},
+		leases: cfg.Leases, owner: cfg.Owner, leaseTTL: cfg.LeaseTTL,
+	}
+	if g.owner == "" {
+		g.owner = NewID()
+	}
+	if g.leaseTTL <= 0 {
+		g.leaseTTL = DefaultLeaseTTL
 	}
 	for k, v := range cfg.Voices {
 		g.voices[k] = v
@@ -123,11 +169,15 @@ func (g *Gym) Start(ctx context.Context, trainee User, scenarioID, persona, mode
 		return SessionRecord{}, fmt.Errorf("start session: %w", err)
 	}
 	rec.Version = 1
-	l := &live{sess: sess, rec: rec}
-	l.touch(g.now())
-	g.mu.Lock()
-	g.live[rec.State.ID] = l
-	g.mu.Unlock()
+	// The trainee's socket, which comes next, takes the session; until
+	// then no server needs to hold it.
+	if g.leases == nil {
+		l := &live{sess: sess, rec: rec}
+		l.touch(g.now())
+		g.mu.Lock()
+		g.live[rec.State.ID] = l
+		g.mu.Unlock()
+	}
 	return rec, nil
 }
 
@@ -159,10 +209,39 @@ func (g *Gym) load(ctx context.Context, id string) (*live, error) {
 	if l != nil {
 		return l, nil
 	}
+	// The lease comes first, so that the record read next is not
+	// changed by another server while this one holds it.
+	var leased time.Time
+	if g.leases != nil {
+		var err error
+		if leased, err = g.acquire(ctx, id); err != nil {
+			return nil, err
+		}
+	}
 	rec, err := g.store.SessionByID(ctx, id)
 	if err != nil {
+		g.release(ctx, id, leased)
 		return nil, err
 	}
+	sess, err := g.restore(rec)
+	if err != nil {
+		g.release(ctx, id, leased)
+		return nil, err
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if existing := g.live[id]; existing != nil {
+		return existing, nil // loaded meanwhile by another caller
+	}
+	l = &live{sess: sess, rec: rec, leased: leased}
+	l.touch(g.now())
+	g.live[id] = l
+	return l, nil
+}
+
+// restore rebuilds a stored session with its scenario version, voice and
+// rubric.
+func (g *Gym) restore(rec SessionRecord) (*Session, error) {
 	scn, ok := g.catalog.Version(rec.State.ScenarioID, rec.State.ScenarioVersion)
 	if !ok {
 		return nil, Errorf(ENOTFOUND, "the version of scenario %q this session was started on (version %d) is no longer available", rec.State.ScenarioID, rec.State.ScenarioVersion)
@@ -177,19 +256,150 @@ func (g *Gym) load(ctx context.Context, id string) (*live, error) {
 	if !ok {
 		sc = g.rubrics.Current()
 	}
-	sess, err := Restore(rec.State, scn, g.config(persona, sc))
+	return Restore(rec.State, scn, g.config(persona, sc))
+}
+
+// acquire takes or renews this server's lease on a session, and returns
+// when it did so.
+func (g *Gym) acquire(ctx context.Context, id string) (time.Time, error) {
+	at := time.Now()
+	ok, left, err := g.leases.Acquire(ctx, id, g.owner, g.leaseTTL)
 	if err != nil {
-		return nil, err
+		return time.Time{}, &Error{Code: EUNAVAILABLE, Message: "not saved, try again", Err: fmt.Errorf("lease session %s: %w", id, err)}
+	}
+	if !ok {
+		secs := int(left.Round(time.Second) / time.Second)
+		return time.Time{}, Errorf(EBUSY, "this session is open on another server: close other windows with it, or wait %d seconds and try again", max(secs, 1))
+	}
+	return at, nil
+}
+
+// release gives up a lease taken at leased, if one was.
+func (g *Gym) release(ctx context.Context, id string, leased time.Time) {
+	if g.leases == nil || leased.IsZero() {
+		return
+	}
+	// The lease lapses by itself if this fails: nothing to undo.
+	g.leases.Release(context.WithoutCancel(ctx), id, g.owner)
+}
+
+// renew renews l's lease when half its time has gone; called with l.mu
+// held, before a change.
+func (g *Gym) renew(ctx context.Context, id string, l *live) error {
+	if g.leases == nil || time.Since(l.leased) < g.leaseTTL/2 {
+		return nil
+	}
+	at, err := g.acquire(ctx, id)
+	if err != nil {
+		if ErrorCode(err) == EBUSY {
+			// Another server took it over: our copy is stale.
+			l.leased = time.Time{}
+			g.forget(id, l)
+		}
+		return err
+	}
+	l.leased = at
+	return nil
+}
+
+// settle gives up a session after a change when no socket on this server
+// holds it, so that the server the trainee is on can take it. Called
+// with l.mu held.
+func (g *Gym) settle(ctx context.Context, id string, l *live) {
+	if g.leases == nil {
+		return
 	}
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	if existing := g.live[id]; existing != nil {
-		return existing, nil // loaded meanwhile by another caller
+	held := g.held[id] > 0
+	g.mu.Unlock()
+	if held {
+		return
 	}
-	l = &live{sess: sess, rec: rec}
-	l.touch(g.now())
-	g.live[id] = l
-	return l, nil
+	g.forget(id, l)
+	g.release(ctx, id, l.leased)
+	l.leased = time.Time{}
+}
+
+// Hold keeps a session on this server while a trainee's socket is open
+// on it, taking its lease when servers share a store; Let undoes it.
+// Hold succeeds without the lease when another server has it (EBUSY):
+// the session is taken over at the first change once that lease lapses.
+func (g *Gym) Hold(ctx context.Context, id string) error {
+	g.mu.Lock()
+	g.held[id]++
+	g.mu.Unlock()
+	_, err := g.load(ctx, id)
+	return err
+}
+
+// Let releases a hold taken with Hold. When the last is released, the
+// session's lease is given up at once rather than left to lapse, so that
+// the trainee can carry on at another server straight away.
+func (g *Gym) Let(ctx context.Context, id string) {
+	g.mu.Lock()
+	g.held[id]--
+	n := g.held[id]
+	if n <= 0 {
+		delete(g.held, id)
+	}
+	l := g.live[id]
+	g.mu.Unlock()
+	if n > 0 || g.leases == nil || l == nil {
+		return
+	}
+	// A change under way settles the session itself when it is done;
+	// one that missed this is caught by KeepLeases.
+	if l.mu.TryLock() {
+		g.settle(ctx, id, l)
+		l.mu.Unlock()
+	}
+}
+
+// KeepLeases renews the leases of the sessions held on this server, and
+// gives up those nobody holds any more, every third of the lease's time,
+// until ctx ends. Without leases it returns at once.
+func (g *Gym) KeepLeases(ctx context.Context) {
+	if g.leases == nil {
+		return
+	}
+	t := time.NewTicker(g.leaseTTL / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			g.renewLeases(ctx)
+		}
+	}
+}
+
+func (g *Gym) renewLeases(ctx context.Context) {
+	g.mu.Lock()
+	ls := make(map[string]*live, len(g.live))
+	for id, l := range g.live {
+		ls[id] = l
+	}
+	g.mu.Unlock()
+	for id, l := range ls {
+		if !l.mu.TryLock() {
+			continue // a change is under way; it renews the lease itself
+		}
+		g.mu.Lock()
+		held := g.held[id] > 0
+		g.mu.Unlock()
+		if !held {
+			g.settle(ctx, id, l)
+		} else if at, err := g.acquire(ctx, id); err == nil {
+			l.leased = at
+		} else if ErrorCode(err) == EBUSY {
+			l.leased = time.Time{}
+			g.forget(id, l)
+		}
+		// Any other error (the store is down) is left for the next round
+		// and for the next change, which renews before it saves.
+		l.mu.Unlock()
+	}
 }
 
 // change applies fn to a session under its lock and saves the result. If
@@ -205,6 +415,10 @@ func (g *Gym) change(ctx context.Context, id string, fn func(context.Context, *S
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if err := g.renew(ctx, id, l); err != nil {
+		return SessionRecord{}, err
+	}
+	defer g.settle(ctx, id, l)
 	if err := fn(llm.WithUser(ctx, l.rec.Trainee), l.sess); err != nil {
 		l.rollback(g)
 		return SessionRecord{}, err
@@ -304,13 +518,35 @@ func (g *Gym) Abandon(ctx context.Context, id string) (SessionRecord, error) {
 
 // Feedback returns the feedback on every response of a session.
 func (g *Gym) Feedback(ctx context.Context, id string) ([]Feedback, error) {
-	l, err := g.load(ctx, id)
+	g.mu.Lock()
+	l := g.live[id]
+	g.mu.Unlock()
+	if l != nil {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.sess.Feedback(), nil
+	}
+	// Reading needs no lease: rebuild the session from the store.
+	rec, err := g.store.SessionByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.sess.Feedback(), nil
+	sess, err := g.restore(rec)
+	if err != nil {
+		return nil, err
+	}
+	return sess.Feedback(), nil
+}
+
+// Hint records a supervisor's note to the trainee; see Session.Hint.
+func (g *Gym) Hint(ctx context.Context, id string, from User, text string) (Hint, SessionRecord, error) {
+	var h Hint
+	rec, err := g.change(ctx, id, func(_ context.Context, s *Session) error {
+		var err error
+		h, err = s.Hint(from.Username, text)
+		return err
+	})
+	return h, rec, err
 }
 
 // AbandonIdle ends every active session untouched since before, and
@@ -341,7 +577,9 @@ func (g *Gym) AbandonIdle(ctx context.Context, before time.Time) ([]SessionRecor
 		switch {
 		case err == nil:
 			ended = append(ended, done)
-		case errors.Is(err, errUnchanged):
+		case errors.Is(err, errUnchanged), ErrorCode(err) == EBUSY:
+			// Left alone, or driven by another server, whose sweep sees
+			// to it.
 		case firstErr == nil:
 			firstErr = fmt.Errorf("end idle session %s: %w", rec.State.ID, err)
 		}

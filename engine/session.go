@@ -463,6 +463,34 @@ func (s *Session) Pause() error {
 	return nil
 }
 
+// MaxHintRunes bounds a supervisor's hint: a note, not a lecture.
+const MaxHintRunes = 1000
+
+// Hint records a supervisor's note to the trainee after the line now
+// last in the transcript. Hints are for practice: an assessment is the
+// trainee's own work, and an ended session has nobody to read them.
+func (s *Session) Hint(from, text string) (Hint, error) {
+	if s.st.Status == Ended {
+		return Hint{}, Errorf(EENDED, "this session has ended")
+	}
+	if s.st.Mode == Assessment {
+		return Hint{}, Errorf(ENOTALLOWED, "hints are for practice; an assessment is the trainee's own work")
+	}
+	text = strings.TrimSpace(text)
+	switch {
+	case text == "":
+		return Hint{}, Errorf(EINVALID, "write a hint first")
+	case !utf8.ValidString(text):
+		return Hint{}, Errorf(EINVALID, "some characters in the hint could not be read; retype it")
+	case utf8.RuneCountInString(text) > MaxHintRunes:
+		return Hint{}, Errorf(EINVALID, "a hint can be at most %d characters", MaxHintRunes)
+	}
+	h := Hint{After: len(s.st.Turns), From: from, Text: text, At: s.now()}
+	s.st.Hints = append(s.st.Hints, h)
+	s.st.Updated = h.At
+	return h, nil
+}
+
 // Abandon ends the session unfinished: the trainee left, or it sat idle
 // too long. Abandoning an ended session changes nothing.
 func (s *Session) Abandon() {
