@@ -350,6 +350,7 @@ type sessionJSON struct {
 	Turns           []turnJSON       `json:"turns,omitempty"`
 	Retracted       []engine.Attempt `json:"retracted,omitempty"`
 	Flags           []flagJSON       `json:"flags,omitempty"`
+	Hints           []engine.Hint    `json:"hints,omitempty"`
 	Summary         *engine.Summary  `json:"summary,omitempty"`
 	Reviews         []engine.Review  `json:"reviews"`
 	// Tokens is the language-model tokens the session cost, for admins.
@@ -416,6 +417,7 @@ func (s *Server) sessionView(viewer engine.User, rec engine.SessionRecord, train
 		}
 		v.Turns = append(v.Turns, tj)
 	}
+	v.Hints = st.Hints
 	v.Retracted = st.Retracted
 	if !show {
 		v.Retracted = hideAttemptScores(st.Retracted)

@@ -65,6 +65,14 @@ type Config struct {
 	// SweepEvery is how often idle sessions are ended and unused ones
 	// dropped from memory.
 	SweepEvery time.Duration
+	// Leases and Bus are for servers that share a store. Leases let one
+	// server at a time drive a session (for LeaseTTL, renewed; default
+	// engine.DefaultLeaseTTL); the bus carries session events between
+	// servers, for observers and hints. Without them the server runs
+	// alone: it drives every session, and events stay in the process.
+	Leases   engine.Leases
+	LeaseTTL time.Duration
+	Bus      Bus
 	// PongWait is how long a socket may stay silent, pongs included,
 	// before it is dropped; pings go out twice as often. WriteWait
 	// bounds one write to a socket.
@@ -81,6 +89,7 @@ type Server struct {
 	log       *slog.Logger
 	metrics   *metrics
 	hub       *hub
+	bus       Bus
 	logins    *loginLimiter
 	// dummyHash is compared against when a username is unknown, so that
 	// a failed login takes as long either way and does not reveal which
@@ -94,11 +103,14 @@ type Server struct {
 
 	// ctx is the parent of the server's own work — sockets and sweeps —
 	// cancelled once Shutdown returns, so that nothing outlives it.
-	ctx      context.Context
-	cancel   context.CancelFunc
-	stop     chan struct{}
-	stopOnce sync.Once
-	wg       sync.WaitGroup
+	ctx    context.Context
+	cancel context.CancelFunc
+	// cancelBackground stops the listener and the lease keeper, once
+	// the sockets have closed.
+	cancelBackground context.CancelFunc
+	stop             chan struct{}
+	stopOnce         sync.Once
+	wg               sync.WaitGroup
 }
 
 //go:embed ui
@@ -179,18 +191,31 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.gym = engine.NewGym(engine.GymConfig{
-		Store:   timedStore{Store: cfg.Store, m: s.metrics},
-		Catalog: cfg.Catalog,
-		Rubrics: s.rubrics,
-		Voices:  cfg.Voices,
+		Store:    timedStore{Store: cfg.Store, m: s.metrics},
+		Catalog:  cfg.Catalog,
+		Rubrics:  s.rubrics,
+		Voices:   cfg.Voices,
+		Leases:   cfg.Leases,
+		LeaseTTL: cfg.LeaseTTL,
 	})
+	s.bus = cfg.Bus
+	if s.bus == nil {
+		s.bus = newLocalBus()
+	}
 	s.metrics.watch(s.gym)
 	s.hub = newHub(s)
 	s.echo = s.routes(ipExtractor)
 
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.wg.Add(1)
+	var bg context.Context
+	bg, s.cancelBackground = context.WithCancel(s.ctx)
+	s.wg.Add(3)
 	go s.sweep()
+	go s.listen(bg)
+	go func() {
+		defer s.wg.Done()
+		s.gym.KeepLeases(bg)
+	}()
 	return s, nil
 }
 
@@ -218,6 +243,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	defer s.cancel()
 	s.stopOnce.Do(func() { close(s.stop) })
 	err := s.hub.shutdown(ctx)
+	// The sockets are closed: nothing more to hear on the bus, and no
+	// session left to hold.
+	s.cancelBackground()
 	if waitErr := wait(ctx, &s.wg); waitErr != nil {
 		return errors.Join(err, fmt.Errorf("background work still running: %w", waitErr))
 	}
@@ -267,6 +295,7 @@ func (s *Server) sweepOnce(ctx context.Context) {
 	// A socket may still be open on a session that timed out: say so.
 	for _, rec := range ended {
 		s.hub.broadcast(rec.State.ID, endMessage(rec))
+		s.changed(ctx, rec.State.ID)
 	}
 	if n, err := s.cfg.Store.DeleteExpiredTokens(ctx, now); err != nil {
 		s.log.Warn("deleting expired logins", "err", err)
@@ -349,6 +378,7 @@ func (s *Server) routes(ipExtractor echo.IPExtractor) *echo.Echo {
 	auth.GET("/sessions/:id/feedback", s.sessionFeedback)
 	auth.POST("/sessions/:id/reviews", s.addReview, s.roles(engine.RoleAdmin, engine.RoleSupervisor))
 	auth.GET("/sessions/:id/ws", s.socket)
+	auth.GET("/sessions/:id/observe", s.observe, s.roles(engine.RoleAdmin, engine.RoleSupervisor))
 
 	static, err := fs.Sub(uiFiles, "ui")
 	if err != nil {

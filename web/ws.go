@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -46,6 +47,10 @@ type conn struct {
 	ws        *websocket.Conn
 	sessionID string
 	user      engine.User
+	// observer marks a supervisor's read-only socket; seen is the
+	// version of the session last sent to it.
+	observer bool
+	seen     atomic.Int64
 	// tokenHash and expires are the login the socket was opened with;
 	// the socket closes when it ends.
 	tokenHash string
@@ -79,7 +84,8 @@ func (c *conn) close(code int, text string) {
 }
 
 // hub tracks the sockets of every session, so that a change made through
-// one socket reaches every socket open on the session.
+// one socket reaches every socket open on the session, and listens on
+// the bus to the sessions that have sockets here.
 type hub struct {
 	s     *Server
 	mu    sync.Mutex
@@ -87,10 +93,70 @@ type hub struct {
 	wg    sync.WaitGroup
 	// draining is set on shutdown: no new messages are taken.
 	draining bool
+
+	// followMu orders the bus subscriptions; followed is the sessions
+	// subscribed to.
+	followMu sync.Mutex
+	followed map[string]bool
 }
 
 func newHub(s *Server) *hub {
-	return &hub{s: s, conns: map[string]map[*conn]bool{}}
+	return &hub{s: s, conns: map[string]map[*conn]bool{}, followed: map[string]bool{}}
+}
+
+// follow subscribes to a session's events while it has sockets here, and
+// unsubscribes once it has none. It runs outside the hub's lock, since
+// the bus may wait on the network, and under its own, so that a
+// subscription and an unsubscription cannot pass each other.
+func (h *hub) follow(session string) {
+	h.followMu.Lock()
+	defer h.followMu.Unlock()
+	h.mu.Lock()
+	want := len(h.conns[session]) > 0
+	h.mu.Unlock()
+	if want == h.followed[session] {
+		return
+	}
+	ctx, cancel := context.WithTimeout(h.s.ctx, 5*time.Second)
+	defer cancel()
+	var err error
+	if want {
+		h.followed[session] = true
+		err = h.s.bus.Subscribe(ctx, session)
+	} else {
+		delete(h.followed, session)
+		err = h.s.bus.Unsubscribe(ctx, session)
+	}
+	if err != nil {
+		// The Redis bus keeps the subscription and makes it when Redis
+		// is back.
+		h.s.log.Warn("following session events", "session", session, "subscribe", want, "err", err)
+	}
+}
+
+// observers returns the observers' sockets on a session.
+func (h *hub) observers(session string) []*conn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []*conn
+	for c := range h.conns[session] {
+		if c.observer {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// hasTrainee reports whether the trainee has a socket on a session here.
+func (h *hub) hasTrainee(session string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.conns[session] {
+		if !c.observer {
+			return true
+		}
+	}
+	return false
 }
 
 func (h *hub) add(c *conn) bool {
@@ -121,12 +187,15 @@ func (h *hub) remove(c *conn) {
 	}
 }
 
-// broadcast sends messages to every socket of a session.
+// broadcast sends messages to every trainee socket of a session.
+// Observers get states instead, through the bus.
 func (h *hub) broadcast(sessionID string, msgs ...any) {
 	h.mu.Lock()
 	targets := make([]*conn, 0, len(h.conns[sessionID]))
 	for c := range h.conns[sessionID] {
-		targets = append(targets, c)
+		if !c.observer {
+			targets = append(targets, c)
+		}
 	}
 	h.mu.Unlock()
 	for _, c := range targets {
@@ -198,11 +267,18 @@ func (s *Server) socket(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	me := currentUser(c)
-	if rec.Trainee != me.ID {
-		// Watching someone else's session is not offered yet.
+	if rec.Trainee != currentUser(c).ID {
+		// Supervisors watch through /observe; the practice socket is
+		// the trainee's alone.
 		return notFound("session")
 	}
+	return s.openSocket(c, rec, false)
+}
+
+// openSocket upgrades a request to a trainee's or an observer's socket
+// and serves it until it closes.
+func (s *Server) openSocket(c echo.Context, rec engine.SessionRecord, observer bool) error {
+	me := currentUser(c)
 	if !s.sameOrigin(c.Request()) {
 		s.metrics.wsErrors.WithLabelValues(codeForbidden).Inc()
 		return newError(http.StatusForbidden, codeForbidden, "this origin may not open practice sockets")
@@ -213,14 +289,25 @@ func (s *Server) socket(c echo.Context) error {
 		return nil // the upgrader has answered
 	}
 	login := currentLogin(c)
-	cn := &conn{ws: ws, sessionID: rec.State.ID, user: me, tokenHash: login.Hash, expires: login.Expires,
+	cn := &conn{ws: ws, sessionID: rec.State.ID, user: me, observer: observer, tokenHash: login.Hash, expires: login.Expires,
 		send: make(chan any, sendQueue), closing: make(chan struct{})}
 	if !s.hub.add(cn) {
 		ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(time.Second))
 		ws.Close()
 		return nil
 	}
+	s.hub.follow(cn.sessionID)
+	defer s.hub.follow(cn.sessionID)
 	ctx, cancel := context.WithCancel(s.ctx)
+	if !observer {
+		// The trainee's server drives the session. If another still
+		// holds it (one that died, until its lease lapses), the first
+		// change takes it over.
+		if err := s.gym.Hold(ctx, cn.sessionID); err != nil && engine.ErrorCode(err) != engine.EBUSY {
+			s.log.Warn("socket: hold session", "session", cn.sessionID, "err", err)
+		}
+		defer s.gym.Let(context.WithoutCancel(ctx), cn.sessionID)
+	}
 	go s.writeLoop(cn, cancel)
 	s.readLoop(ctx, cn)
 	cancel()
@@ -298,9 +385,13 @@ func (s *Server) readLoop(ctx context.Context, c *conn) {
 		s.log.Error("socket: load session", "session", c.sessionID, "err", err)
 		return
 	}
-	c.enqueue(s.stateMessage(c.user, rec))
-	if rec.State.Status == engine.Ended {
-		c.enqueue(endMessage(rec))
+	if c.observer {
+		s.observerState(ctx, c, rec)
+	} else {
+		c.enqueue(s.stateMessage(c.user, rec))
+		if rec.State.Status == engine.Ended {
+			c.enqueue(endMessage(rec))
+		}
 	}
 	for {
 		kind, data, err := c.ws.ReadMessage()
@@ -322,7 +413,9 @@ func (s *Server) readLoop(ctx context.Context, c *conn) {
 			s.sendError(c, codeBadMessage, "messages must be text frames of UTF-8 JSON")
 			continue
 		}
-		if stop := s.handleMessage(ctx, c, data); stop {
+		if c.observer {
+			s.handleObserverMessage(ctx, c, data)
+		} else if stop := s.handleMessage(ctx, c, data); stop {
 			return
 		}
 		// A turn with a language model can outlast the pong wait, and
@@ -386,6 +479,7 @@ func (s *Server) handleMessage(ctx context.Context, c *conn, data []byte) (stop 
 			out = append(out, s.endMessages(ctx, rec)...)
 		}
 		s.hub.broadcast(c.sessionID, out...)
+		s.changed(ctx, c.sessionID)
 	case "retry":
 		rec, err := s.gym.Retry(ctx, c.sessionID, msg.Turn)
 		if err != nil {
@@ -393,6 +487,7 @@ func (s *Server) handleMessage(ctx context.Context, c *conn, data []byte) (stop 
 			return false
 		}
 		s.hub.broadcast(c.sessionID, s.stateMessage(c.user, rec))
+		s.changed(ctx, c.sessionID)
 	case "flag", "pass":
 		// pass says a line is not a rupture: it takes back a flag, and in
 		// recognition practice moves on like a flag does.
@@ -432,6 +527,7 @@ func (s *Server) handleMessage(ctx context.Context, c *conn, data []byte) (stop 
 			out = append(out, s.endMessages(ctx, rec)...)
 		}
 		s.hub.broadcast(c.sessionID, out...)
+		s.changed(ctx, c.sessionID)
 	case "pause":
 		rec, err := s.gym.Pause(ctx, c.sessionID)
 		if err != nil {
@@ -439,6 +535,7 @@ func (s *Server) handleMessage(ctx context.Context, c *conn, data []byte) (stop 
 			return false
 		}
 		s.hub.broadcast(c.sessionID, s.stateMessage(c.user, rec))
+		s.changed(ctx, c.sessionID)
 		return true
 	case "end":
 		rec, err := s.gym.Abandon(ctx, c.sessionID)
@@ -447,6 +544,7 @@ func (s *Server) handleMessage(ctx context.Context, c *conn, data []byte) (stop 
 			return false
 		}
 		s.hub.broadcast(c.sessionID, s.endMessages(ctx, rec)...)
+		s.changed(ctx, c.sessionID)
 		return true
 	default:
 		s.sendError(c, codeUnknownType, "unknown message type; use response, retry, flag, pass, pause or end")

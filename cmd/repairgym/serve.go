@@ -35,6 +35,7 @@ type serveConfig struct {
 	trustedProxies string
 	idleTimeout    time.Duration
 	tokenTTL       time.Duration
+	leaseTTL       time.Duration
 	adminPassword  string
 	bcryptCost     int
 	grader         string
@@ -50,6 +51,7 @@ var serveEnv = []struct{ name, flag string }{
 	{"REPAIRGYM_TRUSTED_PROXIES", "trusted-proxies"},
 	{"REPAIRGYM_IDLE_TIMEOUT", "idle-timeout"},
 	{"REPAIRGYM_TOKEN_TTL", "token-ttl"},
+	{"REPAIRGYM_LEASE_TTL", "lease-ttl"},
 	{"REPAIRGYM_GRADER", "grader"},
 }
 
@@ -77,6 +79,7 @@ Every flag can also be set in the environment:
   REPAIRGYM_TRUSTED_PROXIES   --trusted-proxies
   REPAIRGYM_IDLE_TIMEOUT      --idle-timeout
   REPAIRGYM_TOKEN_TTL         --token-ttl
+  REPAIRGYM_LEASE_TTL         --lease-ttl
   REPAIRGYM_GRADER            --grader
   REPAIRGYM_ADMIN_PASSWORD    the password of the first admin, created on
                               the first run; without it a random one is
@@ -99,6 +102,7 @@ Every flag can also be set in the environment:
 	fs.StringVar(&cfg.trustedProxies, "trusted-proxies", "", "read client addresses from X-Forwarded-For sent by these comma-separated address `ranges`")
 	fs.DurationVar(&cfg.idleTimeout, "idle-timeout", 30*time.Minute, "end active sessions untouched this `long` as abandoned")
 	fs.DurationVar(&cfg.tokenTTL, "token-ttl", 12*time.Hour, "keep logins for this `long`")
+	fs.DurationVar(&cfg.leaseTTL, "lease-ttl", engine.DefaultLeaseTTL, "with Redis, let another server take over a session this `long` after its server stops answering")
 	fs.StringVar(&cfg.grader, "grader", "lexicon", "grade responses with the `grader`: lexicon (offline), llm (the LLM judge, offline when it fails) or ensemble (both)")
 	// The environment sets the defaults; flags on the command line win.
 	for _, v := range serveEnv {
@@ -231,10 +235,18 @@ func serve(ctx context.Context, e env, cfg serveConfig, m models, log *slog.Logg
 	// are checked against the one in force, so the catalog is filled
 	// after, before the server takes requests.
 	catalog := scenarios.NewCatalog()
-	srv, err := web.New(web.Config{
+	wcfg := web.Config{
 		Store: store, Catalog: catalog, Logger: log, Voices: m.voices, NewGrader: m.newGrader,
 		AllowedOrigins: splitList(cfg.allowedOrigins), TrustedProxies: splitList(cfg.trustedProxies), IdleTimeout: cfg.idleTimeout, TokenTTL: cfg.tokenTTL, BcryptCost: cfg.bcryptCost,
-	})
+	}
+	if rs, ok := store.(*redisstore.Store); ok {
+		// Servers sharing a Redis take turns at a session by lease and
+		// tell each other about sessions over pub/sub.
+		events := rs.Events(ctx)
+		defer events.Close()
+		wcfg.Leases, wcfg.LeaseTTL, wcfg.Bus = rs, cfg.leaseTTL, events
+	}
+	srv, err := web.New(wcfg)
 	if err != nil {
 		return err
 	}
