@@ -18,7 +18,9 @@ type Bus interface {
 	Subscribe(ctx context.Context, session string) error
 	Unsubscribe(ctx context.Context, session string) error
 	// Receive returns the next event of a subscribed session, waiting
-	// until one comes or ctx ends.
+	// until one comes or ctx ends. An empty event says the session's
+	// events may have been missed (the bus lost its connection): the
+	// listener reads the session again.
 	Receive(ctx context.Context) (session string, event []byte, err error)
 }
 

@@ -107,7 +107,10 @@ func (s *Server) listen(ctx context.Context) {
 // piece of work, recording a hint, runs on its own.
 func (s *Server) dispatch(ctx context.Context, session string, data []byte) {
 	var ev event
-	if err := json.Unmarshal(data, &ev); err != nil {
+	if len(data) == 0 {
+		// Events may have been missed: observers catch up.
+		ev.Kind = eventChanged
+	} else if err := json.Unmarshal(data, &ev); err != nil {
 		s.log.Warn("unreadable session event", "session", session, "err", err)
 		return
 	}

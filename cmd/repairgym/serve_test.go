@@ -195,10 +195,13 @@ func TestKillNine(t *testing.T) {
 }
 
 // On Redis, the session carries on at another server, with its own data
-// folder: everything the first acknowledged is in Redis.
+// folder: everything the first acknowledged is in Redis. The other server
+// takes the session over once the dead one's lease lapses.
 func TestKillNineOnRedis(t *testing.T) {
 	redis := redistest.Start(t)
-	killNineAndResume(t, func() *process { return startServer(t, t.TempDir(), "REPAIRGYM_REDIS_URL="+redis.URL()) })
+	killNineAndResume(t, func() *process {
+		return startServer(t, t.TempDir(), "REPAIRGYM_REDIS_URL="+redis.URL(), "REPAIRGYM_LEASE_TTL="+testLease.String())
+	})
 }
 
 // killNineAndResume plays two turns on a server, kills it without
@@ -246,8 +249,7 @@ func killNineAndResume(t *testing.T, start func() *process) {
 	if pending := int(state["pending"].(float64)); pending != 5 {
 		t.Fatalf("after restart: pending %d, want 5", pending)
 	}
-	ws2.WriteJSON(map[string]any{"type": "response", "turn": 5, "text": "Thank you for telling me. What is it like to say this to me now?"})
-	readUntil(t, ws2, "client_turn")
+	answerWhenFree(t, ws2, 5, "Thank you for telling me. What is it like to say this to me now?")
 	ws2.WriteJSON(map[string]any{"type": "end"})
 	if end := readUntil(t, ws2, "end"); end["summary"] == nil {
 		t.Errorf("end after restart: %v", end)

@@ -15,11 +15,13 @@ import (
 // Pub/sub delivers to whoever is listening at the time and keeps nothing:
 // a message is a nudge ("this session changed"), never the only copy of
 // anything. The subscription outlives a lost connection: go-redis
-// reconnects and subscribes again to every channel.
+// reconnects and subscribes again to every channel, and Receive then
+// returns an empty event for each, since events may have been missed
+// meanwhile.
 type Events struct {
 	s      *Store
 	ps     *redis.PubSub
-	ch     <-chan *redis.Message
+	ch     <-chan any
 	mu     sync.Mutex
 	closed bool
 }
@@ -27,7 +29,7 @@ type Events struct {
 // Events starts listening for session events. Close stops it.
 func (s *Store) Events(ctx context.Context) *Events {
 	ps := s.rdb.Subscribe(ctx)
-	return &Events{s: s, ps: ps, ch: ps.Channel()}
+	return &Events{s: s, ps: ps, ch: ps.ChannelWithSubscriptions()}
 }
 
 func (e *Events) channel(session string) string {
@@ -60,9 +62,10 @@ func (e *Events) Unsubscribe(ctx context.Context, session string) error {
 }
 
 // Receive returns the next event of a subscribed session, waiting until
-// one comes, ctx ends, or Close is called.
+// one comes, ctx ends, or Close is called. An empty event says that a
+// subscription was made, or made again after Redis came back: events of
+// that session may have been missed.
 func (e *Events) Receive(ctx context.Context) (session string, event []byte, err error) {
-	prefix := e.s.prefix + "events:{sess:"
 	for {
 		select {
 		case <-ctx.Done():
@@ -71,13 +74,27 @@ func (e *Events) Receive(ctx context.Context) (session string, event []byte, err
 			if !ok {
 				return "", nil, fmt.Errorf("session events: %w", redis.ErrClosed)
 			}
-			name := m.Channel
-			if len(name) < len(prefix)+1 || name[:len(prefix)] != prefix || name[len(name)-1] != '}' {
-				continue // not ours
+			switch m := m.(type) {
+			case *redis.Message:
+				if id, ok := e.session(m.Channel); ok {
+					return id, []byte(m.Payload), nil
+				}
+			case *redis.Subscription:
+				if id, ok := e.session(m.Channel); ok && m.Kind == "subscribe" {
+					return id, nil, nil
+				}
 			}
-			return name[len(prefix) : len(name)-1], []byte(m.Payload), nil
 		}
 	}
+}
+
+// session returns the session whose channel name is given.
+func (e *Events) session(channel string) (string, bool) {
+	prefix := e.s.prefix + "events:{sess:"
+	if len(channel) < len(prefix)+1 || channel[:len(prefix)] != prefix || channel[len(channel)-1] != '}' {
+		return "", false
+	}
+	return channel[len(prefix) : len(channel)-1], true
 }
 
 // Close stops listening.
