@@ -460,10 +460,21 @@ function evidenceOf(scores) {
 
 // renderTranscript shows a session's lines with their feedback and, when
 // withFlags is set, the trainee's rupture marks.
+// coachNode is a supervisor's hint: set apart from both speakers, since
+// it is neither the client nor the trainee talking.
+function coachNode(h) {
+  const li = el('li', { class: 'line coach', 'data-after': String(h.after) });
+  li.append(el('span', { class: 'speaker', text: h.from ? `Coach's note from ${h.from}` : "Coach's note" }));
+  li.append(el('span', { class: 'text', text: h.text }));
+  return li;
+}
+
 function renderTranscript(list, session, feedbackByTurn, withFlags) {
   list.replaceChildren();
   const flags = {};
   if (withFlags) for (const f of session.flags || []) flags[f.turn] = f;
+  const hints = {};
+  for (const h of session.hints || []) (hints[h.after] = hints[h.after] || []).push(h);
   for (const t of session.turns || []) {
     for (const a of t.attempts || []) {
       const li = lineNode(t.n, 'trainee', a.text, []);
@@ -484,6 +495,7 @@ function renderTranscript(list, session, feedbackByTurn, withFlags) {
     list.append(line);
     const fb = feedbackByTurn && feedbackByTurn[t.n];
     if (fb) list.append(feedbackNode(fb));
+    for (const h of hints[t.n] || []) list.append(coachNode(h));
   }
   for (const a of session.retracted || []) {
     const li = lineNode(0, 'trainee', a.text, []);
@@ -719,6 +731,11 @@ async function showPractice(id) {
         form.scrollIntoView({ block: 'end', behavior: 'smooth' });
         break;
       }
+      case 'coach':
+        if (sess.session) (sess.session.hints = sess.session.hints || []).push(m);
+        list.append(coachNode(m));
+        announce(`A note from your supervisor: ${m.text}`);
+        break;
       case 'end':
         form.hidden = true;
         $('#pause').hidden = true;
@@ -1053,7 +1070,66 @@ async function showTranscript(id) {
   if (session.tokens) meta.push(`${session.tokens.toLocaleString()} language-model tokens`);
   $('.meta').textContent = meta.join(' · ');
   renderTranscript($('#conversation'), session, byTurn, true);
-  if (session.status === 'ended') renderDebrief($('#debrief'), session.outcome, session.summary, session.mode);
+  if (session.status === 'ended') {
+    renderDebrief($('#debrief'), session.outcome, session.summary, session.mode);
+  } else if (session.trainee_id !== me.id && (me.role === 'supervisor' || me.role === 'admin')) {
+    watchSession(session, byTurn);
+  }
+}
+
+// watchSession follows a session someone else is playing, over the
+// observer's socket, and lets a supervisor send the trainee a hint.
+function watchSession(session, byTurn) {
+  const sess = { id: session.id, closed: false, ws: null };
+  current = sess;
+  const list = $('#conversation');
+  const live = $('#live-status');
+  const form = $('#hint-form');
+  const text = $('#hint-text');
+  const err = $('#hint-error');
+  // An assessment is the trainee's own work: it is watched, not helped.
+  form.hidden = session.mode === 'assessment';
+  const connect = () => {
+    if (sess.closed || current !== sess) return;
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const ws = new WebSocket(`${proto}//${location.host}/api/sessions/${encodeURIComponent(sess.id)}/observe`);
+    sess.ws = ws;
+    ws.onopen = () => { live.textContent = 'Watching live: new turns appear as they happen.'; };
+    ws.onmessage = (ev) => {
+      let m;
+      try { m = JSON.parse(ev.data); } catch { return; }
+      if (m.type === 'state') {
+        renderTranscript(list, m.session, byTurn, true);
+        if (m.session.status === 'ended') {
+          form.hidden = true;
+          live.textContent = 'The session has ended.';
+          renderDebrief($('#debrief'), m.session.outcome, m.session.summary, m.session.mode);
+          sess.closed = true;
+          ws.close(1000);
+        } else if (m.session.status === 'paused') {
+          live.textContent = 'Paused by the trainee.';
+        }
+      } else if (m.type === 'error') {
+        err.textContent = sentence(m.message);
+      }
+    };
+    ws.onclose = () => {
+      if (sess.closed || current !== sess) return;
+      live.textContent = 'Connection lost — reconnecting…';
+      setTimeout(connect, 2000);
+    };
+  };
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    err.textContent = '';
+    const value = text.value.trim();
+    if (!value) { err.textContent = 'Write a hint first.'; return; }
+    if (!sess.ws || sess.ws.readyState !== WebSocket.OPEN) { err.textContent = 'Not connected — try again in a moment.'; return; }
+    sess.ws.send(JSON.stringify({ type: 'hint', text: value }));
+    text.value = '';
+    announce('Hint sent.');
+  });
+  connect();
 }
 
 // ---------- people ----------
