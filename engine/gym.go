@@ -434,6 +434,12 @@ func (g *Gym) change(ctx context.Context, id string, fn func(context.Context, *S
 			g.forget(id, l)
 			return SessionRecord{}, Errorf(ECONFLICT, "this session was changed in another window; reload it")
 		}
+		if ErrorCode(err) == ENOTFOUND {
+			// Deleted meanwhile (see Delete): the copy in memory is all
+			// that is left of it, and must not outlive it.
+			g.forget(id, l)
+			return SessionRecord{}, Errorf(ENOTFOUND, "this session has been deleted")
+		}
 		return SessionRecord{}, &Error{Code: EUNAVAILABLE, Message: "not saved, try again", Err: err}
 	}
 	rec.Version = v

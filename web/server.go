@@ -65,6 +65,11 @@ type Config struct {
 	// SweepEvery is how often idle sessions are ended and unused ones
 	// dropped from memory.
 	SweepEvery time.Duration
+	// Retention is how long a transcript is kept after its session last
+	// changed, once it has ended: the sweep deletes older ones, with
+	// their reviews. Paused and active sessions are never deleted this
+	// way. Zero keeps transcripts forever.
+	Retention time.Duration
 	// Leases and Bus are for servers that share a store. Leases let one
 	// server at a time drive a session (for LeaseTTL, renewed; default
 	// engine.DefaultLeaseTTL); the bus carries session events between
@@ -297,6 +302,11 @@ func (s *Server) sweepOnce(ctx context.Context) {
 		s.hub.broadcast(rec.State.ID, endMessage(rec))
 		s.changed(ctx, rec.State.ID)
 	}
+	if n, err := s.deleteOldTranscripts(ctx, now); err != nil {
+		s.log.Warn("deleting old transcripts", "deleted", n, "err", err)
+	} else if n > 0 {
+		s.log.Info("deleted old transcripts", "count", n)
+	}
 	if n, err := s.cfg.Store.DeleteExpiredTokens(ctx, now); err != nil {
 		s.log.Warn("deleting expired logins", "err", err)
 	} else if n > 0 {
@@ -351,6 +361,8 @@ func (s *Server) routes(ipExtractor echo.IPExtractor) *echo.Echo {
 	auth.GET("/me", s.me)
 	auth.GET("/users", s.listUsers, s.roles(engine.RoleAdmin, engine.RoleSupervisor))
 	auth.POST("/users", s.createUser, s.roles(engine.RoleAdmin))
+	auth.GET("/users/:id/export", s.exportUser, s.roles(engine.RoleAdmin))
+	auth.DELETE("/users/:id", s.deleteUser, s.roles(engine.RoleAdmin))
 	auth.GET("/rubric", s.getRubric)
 	auth.GET("/rubric/source", s.rubricSource, authors)
 	auth.GET("/rubric/versions", s.rubricVersions, authors)

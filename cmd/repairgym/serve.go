@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -35,6 +36,7 @@ type serveConfig struct {
 	trustedProxies string
 	idleTimeout    time.Duration
 	tokenTTL       time.Duration
+	retention      time.Duration
 	leaseTTL       time.Duration
 	adminPassword  string
 	bcryptCost     int
@@ -51,6 +53,7 @@ var serveEnv = []struct{ name, flag string }{
 	{"REPAIRGYM_TRUSTED_PROXIES", "trusted-proxies"},
 	{"REPAIRGYM_IDLE_TIMEOUT", "idle-timeout"},
 	{"REPAIRGYM_TOKEN_TTL", "token-ttl"},
+	{"REPAIRGYM_RETENTION", "retention"},
 	{"REPAIRGYM_LEASE_TTL", "lease-ttl"},
 	{"REPAIRGYM_GRADER", "grader"},
 }
@@ -79,6 +82,7 @@ Every flag can also be set in the environment:
   REPAIRGYM_TRUSTED_PROXIES   --trusted-proxies
   REPAIRGYM_IDLE_TIMEOUT      --idle-timeout
   REPAIRGYM_TOKEN_TTL         --token-ttl
+  REPAIRGYM_RETENTION         --retention
   REPAIRGYM_LEASE_TTL         --lease-ttl
   REPAIRGYM_GRADER            --grader
   REPAIRGYM_ADMIN_PASSWORD    the password of the first admin, created on
@@ -102,6 +106,7 @@ Every flag can also be set in the environment:
 	fs.StringVar(&cfg.trustedProxies, "trusted-proxies", "", "read client addresses from X-Forwarded-For sent by these comma-separated address `ranges`")
 	fs.DurationVar(&cfg.idleTimeout, "idle-timeout", 30*time.Minute, "end active sessions untouched this `long` as abandoned")
 	fs.DurationVar(&cfg.tokenTTL, "token-ttl", 12*time.Hour, "keep logins for this `long`")
+	fs.Var((*retentionValue)(&cfg.retention), "retention", "delete the transcripts of ended sessions this `long` after their last change, such as 365d or 720h (default 0: keep them forever)")
 	fs.DurationVar(&cfg.leaseTTL, "lease-ttl", engine.DefaultLeaseTTL, "with Redis, let another server take over a session this `long` after its server stops answering")
 	fs.StringVar(&cfg.grader, "grader", "lexicon", "grade responses with the `grader`: lexicon (offline), llm (the LLM judge, offline when it fails) or ensemble (both)")
 	// The environment sets the defaults; flags on the command line win.
@@ -149,6 +154,54 @@ Every flag can also be set in the environment:
 		return exitProblems
 	}
 	return exitOK
+}
+
+// retentionValue is the --retention flag: a Go duration, or whole days.
+type retentionValue time.Duration
+
+func (r *retentionValue) String() string { return time.Duration(*r).String() }
+
+func (r *retentionValue) Set(s string) error {
+	d, err := parseRetention(s)
+	if err != nil {
+		return err
+	}
+	*r = retentionValue(d)
+	return nil
+}
+
+// parseRetention reads how long to keep transcripts: a Go duration such
+// as 720h, or whole days such as 365d, since retention policies are
+// written in days and time.ParseDuration stops at hours. Empty or zero
+// keeps them forever.
+func parseRetention(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	var d time.Duration
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.ParseInt(days, 10, 64)
+		if err != nil {
+			return 0, errors.New("not a whole number of days: write days as 365d, or a duration such as 720h")
+		}
+		if n < 0 {
+			return 0, errors.New("cannot be negative: to keep transcripts forever, use 0")
+		}
+		if n > int64(math.MaxInt64/(24*time.Hour)) {
+			return 0, errors.New("too long: to keep transcripts forever, use 0")
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, errors.New("not a duration: write whole days such as 365d, or a duration such as 720h")
+		}
+	}
+	if d < 0 {
+		return 0, errors.New("cannot be negative: to keep transcripts forever, use 0")
+	}
+	return d, nil
 }
 
 // newLogger logs JSON, or text when writing to a terminal.
@@ -238,6 +291,7 @@ func serve(ctx context.Context, e env, cfg serveConfig, m models, log *slog.Logg
 	wcfg := web.Config{
 		Store: store, Catalog: catalog, Logger: log, Voices: m.voices, NewGrader: m.newGrader,
 		AllowedOrigins: splitList(cfg.allowedOrigins), TrustedProxies: splitList(cfg.trustedProxies), IdleTimeout: cfg.idleTimeout, TokenTTL: cfg.tokenTTL, BcryptCost: cfg.bcryptCost,
+		Retention: cfg.retention,
 	}
 	if rs, ok := store.(*redisstore.Store); ok {
 		// Servers sharing a Redis take turns at a session by lease and
@@ -273,6 +327,9 @@ func serve(ctx context.Context, e env, cfg serveConfig, m models, log *slog.Logg
 		fmt.Fprintf(e.stdout, "Log in as admin with password %s — it is shown only this once.\n", generated)
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "data", cfg.data, "scenarios", len(catalog.List()))
+	if cfg.retention > 0 {
+		log.Info("transcripts of ended sessions are deleted this long after their last change", "retention", cfg.retention.String())
+	}
 
 	select {
 	case err := <-errc:
