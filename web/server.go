@@ -302,6 +302,9 @@ func (s *Server) sweepOnce(ctx context.Context) {
 		s.hub.broadcast(rec.State.ID, endMessage(rec))
 		s.changed(ctx, rec.State.ID)
 	}
+	if err := s.syncSaved(ctx); err != nil {
+		s.log.Warn("reading versions saved by other servers", "err", err)
+	}
 	if n, err := s.deleteOldTranscripts(ctx, now); err != nil {
 		s.log.Warn("deleting old transcripts", "deleted", n, "err", err)
 	} else if n > 0 {

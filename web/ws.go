@@ -289,6 +289,9 @@ func (s *Server) openSocket(c echo.Context, rec engine.SessionRecord, observer b
 		return nil // the upgrader has answered
 	}
 	login := currentLogin(c)
+	// The session may have been started on another server, on a scenario
+	// version saved there a moment ago.
+	s.knowsVersion(c.Request().Context(), rec)
 	cn := &conn{ws: ws, sessionID: rec.State.ID, user: me, observer: observer, tokenHash: login.Hash, expires: login.Expires,
 		send: make(chan any, sendQueue), closing: make(chan struct{})}
 	if !s.hub.add(cn) {

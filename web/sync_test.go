@@ -1,0 +1,80 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/repairgym/repairgym/grading"
+	"github.com/repairgym/repairgym/scenarios"
+)
+
+// another starts a second server on the first one's store, as a second
+// process on a shared Redis would be: its own catalog of the library,
+// knowing nothing of what the first has saved since.
+func (ts *testServer) another(t *testing.T) *testServer {
+	t.Helper()
+	set, err := scenarios.LoadFS(scenarios.Library(), ".", grading.DefaultRubric().Scale())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(Config{Store: ts.store, Catalog: scenarios.NewCatalog(set.Scenarios...), BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		hs.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	})
+	return &testServer{Server: srv, http: hs, store: ts.store, url: hs.URL}
+}
+
+// A scenario version saved on one server reaches the others: at the next
+// sweep for the library, and at once for a session started on it.
+func TestVersionsSavedElsewhere(t *testing.T) {
+	a := newTestServer(t)
+	sup := a.user(t, "sam", "supervisor", "c1")
+	a.addUser(t, "tess", "trainee", "c1")
+	b, c := a.another(t), a.another(t)
+	v2 := strings.Replace(strings.Replace(librarySource(t, "late-again"), "version: 1", "version: 2", 1), "title: Late again", "title: Late, again", 1)
+	if st, out := a.sendYAML(t, sup.token, http.MethodPut, "/api/scenarios/late-again", v2); st != http.StatusOK {
+		t.Fatalf("save v2 on a: %d %v", st, out)
+	}
+
+	tessB := b.login(t, "tess")
+	title := func() string {
+		var scn map[string]any
+		tessB.do(http.MethodGet, "/api/scenarios/late-again", nil, &scn)
+		return scn["title"].(string)
+	}
+	if got := title(); got != "Late again" {
+		t.Fatalf("before the sweep, b shows %q", got)
+	}
+	b.sweepOnce(context.Background())
+	if got := title(); got != "Late, again" {
+		t.Errorf("after the sweep, b shows %q, want the version saved on a", got)
+	}
+
+	// A session of version 2 started on a carries on at c, which has
+	// not swept since.
+	tessA := a.login(t, "tess")
+	id := tessA.startSession("late-again", "practice")
+	tessC := c.login(t, "tess")
+	ws := tessC.dial(id)
+	defer ws.close()
+	if st := ws.state(); num(st["scenario_version"]) != 2 || st["title"] != "Late, again" {
+		t.Fatalf("c's state: version %v, title %v", st["scenario_version"], st["title"])
+	}
+	ws.send(map[string]any{"type": "response", "turn": 1, "text": "I was late, and that's on me."})
+	if m, seen := ws.until("client_turn"); m == nil {
+		t.Fatalf("no reply on c: %v", seen)
+	}
+}
