@@ -170,8 +170,10 @@ func benchOnce(ctx context.Context, self string, n int, cfg benchConfig) (benchR
 		return row, err
 	}
 	reg := prometheus.NewRegistry()
-	srv, err := web.New(web.Config{Store: store, Catalog: catalog, Rubric: rubric,
-		Logger: log, BcryptCost: bcrypt.MinCost, Registry: reg})
+	wcfg := web.Config{Store: store, Catalog: catalog, Rubric: rubric,
+		Logger: log, BcryptCost: bcrypt.MinCost, Registry: reg}
+	defer shareStore(ctx, store, &wcfg, engine.DefaultLeaseTTL)() // as serve does
+	srv, err := web.New(wcfg)
 	if err != nil {
 		return row, err
 	}

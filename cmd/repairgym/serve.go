@@ -265,6 +265,19 @@ func newModels(e env, grader string, log *slog.Logger) (models, error) {
 	return m, nil
 }
 
+// shareStore sets up what servers sharing a Redis need: they take turns
+// at a session by lease, and tell each other about sessions over
+// pub/sub. It returns what to close once the server has stopped.
+func shareStore(ctx context.Context, store engine.Store, wcfg *web.Config, leaseTTL time.Duration) (close func()) {
+	rs, ok := store.(*redisstore.Store)
+	if !ok {
+		return func() {}
+	}
+	events := rs.Events(ctx)
+	wcfg.Leases, wcfg.LeaseTTL, wcfg.Bus = rs, leaseTTL, events
+	return func() { events.Close() }
+}
+
 // openStore opens Redis when a URL is given, with keys under prefix (""
 // for the default), else the embedded store in dir.
 func openStore(ctx context.Context, redisURL, prefix, dir string) (engine.Store, error) {
@@ -293,13 +306,7 @@ func serve(ctx context.Context, e env, cfg serveConfig, m models, log *slog.Logg
 		AllowedOrigins: splitList(cfg.allowedOrigins), TrustedProxies: splitList(cfg.trustedProxies), IdleTimeout: cfg.idleTimeout, TokenTTL: cfg.tokenTTL, BcryptCost: cfg.bcryptCost,
 		Retention: cfg.retention,
 	}
-	if rs, ok := store.(*redisstore.Store); ok {
-		// Servers sharing a Redis take turns at a session by lease and
-		// tell each other about sessions over pub/sub.
-		events := rs.Events(ctx)
-		defer events.Close()
-		wcfg.Leases, wcfg.LeaseTTL, wcfg.Bus = rs, cfg.leaseTTL, events
-	}
+	defer shareStore(ctx, store, &wcfg, cfg.leaseTTL)()
 	srv, err := web.New(wcfg)
 	if err != nil {
 		return err
