@@ -65,7 +65,10 @@ type Review struct {
 	Turn      int            `json:"turn"`
 	Scores    map[string]int `json:"scores"`
 	Comment   string         `json:"comment,omitempty"`
-	At        time.Time      `json:"at"`
+	// Blind says the reviewer rated without seeing the machine's scores
+	// for the turn: only such ratings can fairly calibrate the machine.
+	Blind bool      `json:"blind,omitempty"`
+	At    time.Time `json:"at"`
 }
 
 // A ScenarioVersion is one saved version of a scenario's YAML.

@@ -532,6 +532,9 @@ type reviewRequest struct {
 	Turn    int            `json:"turn"`
 	Scores  map[string]int `json:"scores"`
 	Comment string         `json:"comment"`
+	// Blind is sent by a reviewer who rated before seeing the machine's
+	// scores for the turn.
+	Blind bool `json:"blind"`
 }
 
 func (s *Server) addReview(c echo.Context) error {
@@ -571,7 +574,7 @@ func (s *Server) addReview(c echo.Context) error {
 		return badRequest("a comment can be at most 4000 characters")
 	}
 	r := engine.Review{ID: engine.NewID(), SessionID: rec.State.ID, Reviewer: me.ID, Turn: req.Turn, Scores: req.Scores,
-		Comment: strings.TrimSpace(req.Comment), At: time.Now().UTC()}
+		Comment: strings.TrimSpace(req.Comment), Blind: req.Blind, At: time.Now().UTC()}
 	if err := s.cfg.Store.AddReview(c.Request().Context(), r); err != nil {
 		return err
 	}
