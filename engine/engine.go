@@ -302,6 +302,7 @@ func (st State) Clone() State {
 	}
 	c.Retracted = cloneAttempts(st.Retracted)
 	c.Flags = append([]Flag(nil), st.Flags...)
+	c.Hints = append([]Hint(nil), st.Hints...)
 	c.Summary = st.Summary.clone()
 	return c
 }

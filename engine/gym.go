@@ -302,6 +302,44 @@ func (g *Gym) renew(ctx context.Context, id string, l *live) error {
 	return nil
 }
 
+// leaseDuring renews l's lease while a change runs, since a turn with a
+// language model can outlast the lease; KeepLeases leaves a session
+// under change alone. The returned function stops the renewals and keeps
+// the last. Called with l.mu held.
+func (g *Gym) leaseDuring(ctx context.Context, id string, l *live) (stop func()) {
+	if g.leases == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var last atomic.Int64
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(g.leaseTTL / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				// A failure is the save's to report: it is checked
+				// against the version it was read at all the same.
+				if at, err := g.acquire(ctx, id); err == nil {
+					last.Store(at.UnixNano())
+				}
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+		if n := last.Load(); n != 0 {
+			l.leased = time.Unix(0, n)
+		}
+	}
+}
+
 // settle gives up a session after a change when no socket on this server
 // holds it, so that the server the trainee is on can take it. Called
 // with l.mu held.
@@ -322,8 +360,9 @@ func (g *Gym) settle(ctx context.Context, id string, l *live) {
 
 // Hold keeps a session on this server while a trainee's socket is open
 // on it, taking its lease when servers share a store; Let undoes it.
-// Hold succeeds without the lease when another server has it (EBUSY):
-// the session is taken over at the first change once that lease lapses.
+// When another server has the lease, Hold returns EBUSY but the hold
+// stands: the session is taken over at the first change once that lease
+// lapses.
 func (g *Gym) Hold(ctx context.Context, id string) error {
 	g.mu.Lock()
 	g.held[id]++
@@ -383,7 +422,7 @@ func (g *Gym) renewLeases(ctx context.Context) {
 	g.mu.Unlock()
 	for id, l := range ls {
 		if !l.mu.TryLock() {
-			continue // a change is under way; it renews the lease itself
+			continue // a change is under way; it renews the lease itself (leaseDuring)
 		}
 		g.mu.Lock()
 		held := g.held[id] > 0
@@ -419,7 +458,10 @@ func (g *Gym) change(ctx context.Context, id string, fn func(context.Context, *S
 		return SessionRecord{}, err
 	}
 	defer g.settle(ctx, id, l)
-	if err := fn(llm.WithUser(ctx, l.rec.Trainee), l.sess); err != nil {
+	stopLease := g.leaseDuring(ctx, id, l)
+	err = fn(llm.WithUser(ctx, l.rec.Trainee), l.sess)
+	stopLease()
+	if err != nil {
 		l.rollback(g)
 		return SessionRecord{}, err
 	}
@@ -440,6 +482,10 @@ func (g *Gym) change(ctx context.Context, id string, fn func(context.Context, *S
 			g.forget(id, l)
 			return SessionRecord{}, Errorf(ENOTFOUND, "this session has been deleted")
 		}
+		// The save may have landed and only its answer been lost: the
+		// copy in memory can no longer be trusted, so the next try
+		// reads the session again, and finds the turn there if it was.
+		g.forget(id, l)
 		return SessionRecord{}, &Error{Code: EUNAVAILABLE, Message: "not saved, try again", Err: err}
 	}
 	rec.Version = v
@@ -597,12 +643,16 @@ func (g *Gym) AbandonIdle(ctx context.Context, before time.Time) ([]SessionRecor
 var errUnchanged = errors.New("unchanged")
 
 // Evict drops from memory the sessions untouched since before; their
-// state is in the store. It returns how many it dropped.
+// state is in the store. Sessions held by a trainee's socket stay, with
+// their leases. It returns how many it dropped.
 func (g *Gym) Evict(before time.Time) int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	n := 0
 	for id, l := range g.live {
+		if g.held[id] > 0 {
+			continue // a trainee's socket is open on it
+		}
 		if l.mu.TryLock() {
 			if l.lastUsed.Load() < before.UnixNano() {
 				delete(g.live, id)

@@ -187,3 +187,82 @@ func TestGymAbandonsIdleSessions(t *testing.T) {
 		t.Errorf("an evicted session reloads: %v", err)
 	}
 }
+
+// lostReplyStore saves, then reports a failure, as a store does whose
+// answer is lost on the network after the write landed.
+type lostReplyStore struct {
+	engine.Store
+	lose atomic.Bool
+}
+
+func (s *lostReplyStore) SaveSession(ctx context.Context, rec engine.SessionRecord) (int64, error) {
+	v, err := s.Store.SaveSession(ctx, rec)
+	if err == nil && s.lose.CompareAndSwap(true, false) {
+		return 0, errors.New("read tcp: connection reset by peer")
+	}
+	return v, err
+}
+
+// When the answer to a save is lost, the trainee is told to try again; the
+// retry finds the turn saved, and reports it as answered rather than
+// conflicting with itself or applying it twice.
+func TestGymSaveWhoseAnswerWasLost(t *testing.T) {
+	store := &lostReplyStore{Store: openStore(t)}
+	g := newGym(t, store)
+	ctx := context.Background()
+	rec, _ := g.Start(ctx, trainee, "late-again", "scripted", engine.Practice)
+	store.lose.Store(true)
+	if _, _, err := g.Respond(ctx, rec.State.ID, 1, "I was late, and that's on me.", nil); engine.ErrorCode(err) != engine.EUNAVAILABLE {
+		t.Fatalf("respond with the answer lost: %v", err)
+	}
+	if _, _, err := g.Respond(ctx, rec.State.ID, 1, "I was late, and that's on me.", nil); engine.ErrorCode(err) != engine.EDUPLICATE {
+		t.Fatalf("the retry: %v, want duplicate (the turn was saved)", err)
+	}
+	got, err := g.Record(ctx, rec.State.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := got.State.Responses(); n != 1 || got.State.Pending() != 3 {
+		t.Errorf("after the retry: %d responses, pending %d; want 1 and 3", n, got.State.Pending())
+	}
+}
+
+// Hints belong beside the transcript: a retry keeps them, placed after the
+// line answered again; they do not make an idle session look busy; and a
+// session keeps a bounded number.
+func TestGymHints(t *testing.T) {
+	g := newGym(t, openStore(t))
+	ctx := context.Background()
+	rec, _ := g.Start(ctx, trainee, "late-again", "scripted", engine.Practice)
+	id := rec.State.ID
+	if _, _, err := g.Respond(ctx, id, 1, "Sorry, traffic was awful.", nil); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := g.Record(ctx, id)
+	sup := engine.User{ID: "s1", Username: "sam", Role: engine.RoleSupervisor, Cohort: "c1"}
+	h, after, err := g.Hint(ctx, id, sup, "  Try owning the lateness.  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.After != 3 || h.From != "sam" || h.Text != "Try owning the lateness." {
+		t.Errorf("hint: %+v", h)
+	}
+	if !after.State.Updated.Equal(before.State.Updated) {
+		t.Error("a hint made the session look active")
+	}
+	got, err := g.Retry(ctx, id, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.State.Hints) != 1 || got.State.Hints[0].After != 1 {
+		t.Fatalf("hints after the retry: %+v, want the hint after line 1", got.State.Hints)
+	}
+	for i := 1; i < engine.MaxHints; i++ {
+		if _, _, err := g.Hint(ctx, id, sup, "Stay with it."); err != nil {
+			t.Fatalf("hint %d: %v", i+1, err)
+		}
+	}
+	if _, _, err := g.Hint(ctx, id, sup, "One more."); engine.ErrorCode(err) != engine.ENOTALLOWED {
+		t.Errorf("hint over the limit: %v", err)
+	}
+}

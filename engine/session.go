@@ -333,6 +333,17 @@ func (s *Session) Retry(n int) error {
 		}
 	}
 	s.st.Flags = flags
+	// Hints given after the answer taken back stay in the record, placed
+	// after the client's line that is answered again: they were about
+	// this moment.
+	if len(s.st.Hints) > 0 {
+		hints := make([]Hint, len(s.st.Hints))
+		for i, h := range s.st.Hints {
+			h.After = min(h.After, ti)
+			hints[i] = h
+		}
+		s.st.Hints = hints
+	}
 	s.st.Stage = s.st.Turns[ti-1].Stage
 	s.st.Status = Active
 	s.st.Outcome = ""
@@ -464,7 +475,12 @@ func (s *Session) Pause() error {
 }
 
 // MaxHintRunes bounds a supervisor's hint: a note, not a lecture.
-const MaxHintRunes = 1000
+// MaxHints bounds how many a session keeps, since every hint is saved
+// with the whole session.
+const (
+	MaxHintRunes = 1000
+	MaxHints     = 50
+)
 
 // Hint records a supervisor's note to the trainee after the line now
 // last in the transcript. Hints are for practice: an assessment is the
@@ -484,10 +500,13 @@ func (s *Session) Hint(from, text string) (Hint, error) {
 		return Hint{}, Errorf(EINVALID, "some characters in the hint could not be read; retype it")
 	case utf8.RuneCountInString(text) > MaxHintRunes:
 		return Hint{}, Errorf(EINVALID, "a hint can be at most %d characters", MaxHintRunes)
+	case len(s.st.Hints) >= MaxHints:
+		return Hint{}, Errorf(ENOTALLOWED, "this session already has %d hints, the most it can keep", MaxHints)
 	}
+	// Updated is left alone: it says when the trainee last did
+	// something, which is what ending idle sessions goes by.
 	h := Hint{After: len(s.st.Turns), From: from, Text: text, At: s.now()}
 	s.st.Hints = append(s.st.Hints, h)
-	s.st.Updated = h.At
 	return h, nil
 }
 

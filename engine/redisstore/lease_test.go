@@ -173,3 +173,55 @@ func TestKeepLeasesRenews(t *testing.T) {
 		t.Fatalf("after Let, the session is still leased: ok %v, err %v", ok, err)
 	}
 }
+
+// slowGrader takes its time, as a language model does.
+type slowGrader struct {
+	engine.Grader
+	wait time.Duration
+}
+
+func (g slowGrader) Grade(ctx context.Context, in grading.Input) (grading.Result, error) {
+	time.Sleep(g.wait)
+	return g.Grader.Grade(ctx, in)
+}
+
+// A turn that outlasts the lease keeps it: another server cannot take the
+// session over in the middle of the turn.
+func TestLeaseHeldThroughALongTurn(t *testing.T) {
+	srv := redistest.Start(t)
+	prefix := freshPrefix()
+	set, err := scenarios.LoadFS(scenarios.Library(), ".", grading.DefaultRubric().Scale())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ttl = time.Second
+	newGym := func(owner string, grader engine.Grader) *engine.Gym {
+		s := mustOpen(t, srv.URL(), prefix)
+		return engine.NewGym(engine.GymConfig{Store: s, Catalog: scenarios.NewCatalog(set.Scenarios...),
+			Grader: grader, Leases: s, Owner: owner, LeaseTTL: ttl})
+	}
+	lexicon := grading.NewLexicon(grading.DefaultRubric())
+	a, b := newGym("a", slowGrader{lexicon, 3 * ttl}), newGym("b", lexicon)
+	ctx := context.Background()
+	rec, err := a.Start(ctx, engine.User{ID: "u1", Role: engine.RoleTrainee, Cohort: "c1"}, "late-again", "scripted", engine.Practice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := rec.State.ID
+	if err := a.Hold(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := a.Respond(ctx, id, 1, "I was late, and that's on me.", nil)
+		done <- err
+	}()
+	time.Sleep(2 * ttl)
+	sup := engine.User{ID: "s1", Username: "sam", Role: engine.RoleSupervisor, Cohort: "c1"}
+	if _, _, err := b.Hint(ctx, id, sup, "Slow down."); engine.ErrorCode(err) != engine.EBUSY {
+		t.Errorf("b changed the session in the middle of a's turn: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("a's long turn: %v", err)
+	}
+}
