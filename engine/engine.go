@@ -266,6 +266,9 @@ type Hint struct {
 	From  string    `json:"from"`
 	Text  string    `json:"text"`
 	At    time.Time `json:"at"`
+	// Ref names the request that gave the hint, so that one asked for
+	// twice is recorded once.
+	Ref string `json:"ref,omitempty"`
 }
 
 // Pending returns the number of the client turn awaiting the trainee's

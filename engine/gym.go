@@ -591,11 +591,11 @@ func (g *Gym) Feedback(ctx context.Context, id string) ([]Feedback, error) {
 }
 
 // Hint records a supervisor's note to the trainee; see Session.Hint.
-func (g *Gym) Hint(ctx context.Context, id string, from User, text string) (Hint, SessionRecord, error) {
+func (g *Gym) Hint(ctx context.Context, id string, from User, text, ref string) (Hint, SessionRecord, error) {
 	var h Hint
 	rec, err := g.change(ctx, id, func(_ context.Context, s *Session) error {
 		var err error
-		h, err = s.Hint(from.Username, text)
+		h, err = s.Hint(from.Username, text, ref)
 		return err
 	})
 	return h, rec, err

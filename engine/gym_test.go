@@ -240,7 +240,7 @@ func TestGymHints(t *testing.T) {
 	}
 	before, _ := g.Record(ctx, id)
 	sup := engine.User{ID: "s1", Username: "sam", Role: engine.RoleSupervisor, Cohort: "c1"}
-	h, after, err := g.Hint(ctx, id, sup, "  Try owning the lateness.  ")
+	h, after, err := g.Hint(ctx, id, sup, "  Try owning the lateness.  ", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,11 +258,30 @@ func TestGymHints(t *testing.T) {
 		t.Fatalf("hints after the retry: %+v, want the hint after line 1", got.State.Hints)
 	}
 	for i := 1; i < engine.MaxHints; i++ {
-		if _, _, err := g.Hint(ctx, id, sup, "Stay with it."); err != nil {
+		if _, _, err := g.Hint(ctx, id, sup, "Stay with it.", ""); err != nil {
 			t.Fatalf("hint %d: %v", i+1, err)
 		}
 	}
-	if _, _, err := g.Hint(ctx, id, sup, "One more."); engine.ErrorCode(err) != engine.ENOTALLOWED {
+	if _, _, err := g.Hint(ctx, id, sup, "One more.", ""); engine.ErrorCode(err) != engine.ENOTALLOWED {
 		t.Errorf("hint over the limit: %v", err)
+	}
+}
+
+// A hint asked for twice under one reference (a message delivered twice)
+// is recorded once.
+func TestGymHintOnce(t *testing.T) {
+	g := newGym(t, openStore(t))
+	ctx := context.Background()
+	rec, _ := g.Start(ctx, trainee, "late-again", "scripted", engine.Practice)
+	sup := engine.User{ID: "s1", Username: "sam", Role: engine.RoleSupervisor, Cohort: "c1"}
+	if _, _, err := g.Hint(ctx, rec.State.ID, sup, "Breathe.", "ref-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := g.Hint(ctx, rec.State.ID, sup, "Breathe.", "ref-1"); engine.ErrorCode(err) != engine.EDUPLICATE {
+		t.Errorf("the same request again: %v", err)
+	}
+	got, _ := g.Record(ctx, rec.State.ID)
+	if len(got.State.Hints) != 1 {
+		t.Errorf("%d hints, want 1", len(got.State.Hints))
 	}
 }

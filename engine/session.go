@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -485,7 +486,10 @@ const (
 // Hint records a supervisor's note to the trainee after the line now
 // last in the transcript. Hints are for practice: an assessment is the
 // trainee's own work, and an ended session has nobody to read them.
-func (s *Session) Hint(from, text string) (Hint, error) {
+//
+// ref, if not empty, names the request: a hint whose ref is already there
+// is not added again (EDUPLICATE).
+func (s *Session) Hint(from, text, ref string) (Hint, error) {
 	if s.st.Status == Ended {
 		return Hint{}, Errorf(EENDED, "this session has ended")
 	}
@@ -500,12 +504,14 @@ func (s *Session) Hint(from, text string) (Hint, error) {
 		return Hint{}, Errorf(EINVALID, "some characters in the hint could not be read; retype it")
 	case utf8.RuneCountInString(text) > MaxHintRunes:
 		return Hint{}, Errorf(EINVALID, "a hint can be at most %d characters", MaxHintRunes)
+	case ref != "" && slices.ContainsFunc(s.st.Hints, func(h Hint) bool { return h.Ref == ref }):
+		return Hint{}, Errorf(EDUPLICATE, "this hint is recorded already")
 	case len(s.st.Hints) >= MaxHints:
 		return Hint{}, Errorf(ENOTALLOWED, "this session already has %d hints, the most it can keep", MaxHints)
 	}
 	// Updated is left alone: it says when the trainee last did
 	// something, which is what ending idle sessions goes by.
-	h := Hint{After: len(s.st.Turns), From: from, Text: text, At: s.now()}
+	h := Hint{After: len(s.st.Turns), From: from, Text: text, At: s.now(), Ref: ref}
 	s.st.Hints = append(s.st.Hints, h)
 	return h, nil
 }

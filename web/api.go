@@ -220,6 +220,11 @@ func (s *Server) putScenario(c echo.Context) error {
 		if scn.ID != id {
 			return badRequest(fmt.Sprintf("this file is scenario %q, but it was sent as %q; change id: back to %q, or save it as a new scenario", scn.ID, id, id))
 		}
+		// Another server may have saved versions of it this one has
+		// not seen yet; the checks below need them all.
+		if err := s.syncScenario(c.Request().Context(), id); err != nil {
+			return err
+		}
 		// A scenario whose newest version is kept to a cohort belongs to
 		// that cohort: no one else may put a version above it, which
 		// would take it over. The answer confirms no more than that the

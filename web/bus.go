@@ -41,6 +41,9 @@ const (
 type event struct {
 	Kind string       `json:"kind"`
 	Hint *engine.Hint `json:"hint,omitempty"`
+	// Ref names a hint request, for its answer and against recording
+	// it twice.
+	Ref string `json:"ref,omitempty"`
 	// From is the id and Name the username of the supervisor who asked
 	// for a hint; Text is the hint. A failed request says why in Code
 	// and Message.
@@ -102,11 +105,13 @@ func (b *localBus) Publish(_ context.Context, session string, data []byte) error
 	return nil
 }
 
-func (b *localBus) Subscribe(_ context.Context, session string) error {
+// Subscribe starts delivering a session's events, and says so with an
+// empty event, as the Redis bus does.
+func (b *localBus) Subscribe(ctx context.Context, session string) error {
 	b.mu.Lock()
 	b.subs[session] = true
 	b.mu.Unlock()
-	return nil
+	return b.Publish(ctx, session, nil)
 }
 
 func (b *localBus) Unsubscribe(_ context.Context, session string) error {

@@ -140,7 +140,7 @@ func TestExportUser(t *testing.T) {
 	if st := sue.do(http.MethodPost, "/api/sessions/"+answered+"/reviews", map[string]any{"turn": 2, "scores": map[string]int{"validation": 4}, "comment": "warm and direct"}, nil); st != http.StatusCreated {
 		t.Fatalf("review: %d", st)
 	}
-	if _, _, err := ts.gym.Hint(ctx, answered, ts.storedUser(t, "sue"), "ask what the wait was like for him"); err != nil {
+	if _, _, err := ts.gym.Hint(ctx, answered, ts.storedUser(t, "sue"), "ask what the wait was like for him", ""); err != nil {
 		t.Fatalf("hint: %v", err)
 	}
 	assessed := tess.startSession("too-quick-yes", engine.Assessment)

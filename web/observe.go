@@ -29,16 +29,22 @@ func (s *Server) observe(c echo.Context) error {
 // observerState renders a session for an observer, and remembers the
 // version sent so that an older one never follows it.
 func (s *Server) observerState(ctx context.Context, c *conn, rec engine.SessionRecord) {
-	if rec.Version != 0 && rec.Version <= c.seen.Load() {
-		return
-	}
-	c.seen.Store(rec.Version)
 	name := rec.Trainee
 	if u, err := s.cfg.Store.UserByID(ctx, rec.Trainee); err == nil {
 		name = u.Username
 	}
+	c.stateMu.Lock()
+	defer c.stateMu.Unlock()
+	if rec.Version != 0 && rec.Version <= c.seen {
+		return
+	}
+	c.seen = rec.Version
 	c.enqueue(map[string]any{"type": "state", "session": s.sessionView(c.user, rec, name, true)})
 }
+
+// hintWait is how long an observer waits for another server to confirm a
+// hint before being told it may not have arrived.
+const hintWait = 5 * time.Second
 
 // handleObserverMessage takes a hint from an observer; observing is
 // otherwise read-only.
@@ -52,15 +58,20 @@ func (s *Server) handleObserverMessage(ctx context.Context, c *conn, data []byte
 		s.sendError(c, codeReadOnly, "observing is read-only: you can send the trainee a hint, nothing else")
 		return
 	}
-	h, _, err := s.gym.Hint(ctx, c.sessionID, c.user, msg.Text)
+	// The reference lets a server asked twice (a resent PUBLISH) record
+	// the hint once, and the answer find its way back here.
+	ref := engine.NewID()
+	h, _, err := s.gym.Hint(ctx, c.sessionID, c.user, msg.Text, ref)
 	switch engine.ErrorCode(err) {
 	case "":
 		s.hinted(ctx, c.sessionID, h)
 	case engine.EBUSY:
 		// The trainee is on another server, which holds the session:
-		// ask it to record the hint.
-		ev := event{Kind: eventHintRequest, From: c.user.ID, Name: c.user.Username, Text: msg.Text}
+		// ask it to record the hint, and wait for its answer.
+		s.hub.awaitHint(ref, c, hintWait)
+		ev := event{Kind: eventHintRequest, Ref: ref, From: c.user.ID, Name: c.user.Username, Text: msg.Text}
 		if s.publish(ctx, c.sessionID, ev) != nil {
+			s.hub.answered(ref)
 			s.sendError(c, engine.EUNAVAILABLE, "the hint was not sent; try again")
 		}
 	default:
@@ -133,6 +144,7 @@ func (s *Server) dispatch(ctx context.Context, session string, data []byte) {
 		}
 	case eventHint:
 		if ev.Hint != nil {
+			s.hub.answered(ev.Hint.Ref)
 			s.hub.broadcast(session, coachMessage(*ev.Hint))
 		}
 	case eventHintRequest:
@@ -142,22 +154,22 @@ func (s *Server) dispatch(ctx context.Context, session string, data []byte) {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			h, _, err := s.gym.Hint(ctx, session, engine.User{ID: ev.From, Username: ev.Name}, ev.Text)
+			h, _, err := s.gym.Hint(ctx, session, engine.User{ID: ev.From, Username: ev.Name}, ev.Text, ev.Ref)
 			switch engine.ErrorCode(err) {
 			case "":
 				s.hinted(ctx, session, h)
-			case engine.EBUSY:
+			case engine.EBUSY, engine.EDUPLICATE:
 				// Another of the trainee's windows is on the server that
-				// holds the session; that one records it.
+				// holds the session, which records it; or it is recorded
+				// already. Failing that, the observer's server says no
+				// answer came.
 			default:
-				s.publish(ctx, session, event{Kind: eventHintFailed, From: ev.From, Code: engine.ErrorCode(err), Message: engine.ErrorMessage(err)})
+				s.publish(ctx, session, event{Kind: eventHintFailed, Ref: ev.Ref, Code: engine.ErrorCode(err), Message: engine.ErrorMessage(err)})
 			}
 		}()
 	case eventHintFailed:
-		for _, c := range s.hub.observers(session) {
-			if c.user.ID == ev.From {
-				s.sendError(c, ev.Code, ev.Message)
-			}
+		if p := s.hub.answered(ev.Ref); p != nil {
+			s.sendError(p.c, ev.Code, ev.Message)
 		}
 	}
 }

@@ -214,9 +214,13 @@ func New(cfg Config) (*Server, error) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	var bg context.Context
 	bg, s.cancelBackground = context.WithCancel(s.ctx)
-	s.wg.Add(3)
+	s.wg.Add(4)
 	go s.sweep()
 	go s.listen(bg)
+	go func() {
+		defer s.wg.Done()
+		s.hub.follower(bg)
+	}()
 	go func() {
 		defer s.wg.Done()
 		s.gym.KeepLeases(bg)

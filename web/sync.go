@@ -37,27 +37,34 @@ func (s *Server) syncSaved(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sync scenarios: %w", err)
 	}
-	scale := s.scoring().Rubric.Scale()
 	for _, l := range latest {
-		if _, ok := s.cfg.Catalog.Version(l.ID, l.Version); ok {
+		if err := s.syncScenario(ctx, l.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syncScenario adds the versions of one scenario this server lacks. Every
+// version is looked at, not only the newest: versions may be saved out of
+// order from different servers.
+func (s *Server) syncScenario(ctx context.Context, id string) error {
+	versions, err := s.cfg.Store.ScenarioVersions(ctx, id)
+	if err != nil {
+		return fmt.Errorf("sync scenario %s: %w", id, err)
+	}
+	scale := s.scoring().Rubric.Scale()
+	for _, v := range versions {
+		if _, ok := s.cfg.Catalog.Version(v.ID, v.Version); ok {
 			continue
 		}
-		versions, err := s.cfg.Store.ScenarioVersions(ctx, l.ID)
-		if err != nil {
-			return fmt.Errorf("sync scenario %s: %w", l.ID, err)
+		scn, problems := scenarios.Parse(fmt.Sprintf("%s v%d", v.ID, v.Version), v.Source, scale)
+		if len(problems) > 0 {
+			s.log.Warn("saved scenario version does not validate", "scenario", v.ID, "version", v.Version, "problem", problems[0].String())
+			continue
 		}
-		for _, v := range versions {
-			if _, ok := s.cfg.Catalog.Version(v.ID, v.Version); ok {
-				continue
-			}
-			scn, problems := scenarios.Parse(fmt.Sprintf("%s v%d", v.ID, v.Version), v.Source, scale)
-			if len(problems) > 0 {
-				s.log.Warn("saved scenario version does not validate", "scenario", v.ID, "version", v.Version, "problem", problems[0].String())
-				continue
-			}
-			scn.Cohort = v.Cohort
-			s.cfg.Catalog.Add(scn)
-		}
+		scn.Cohort = v.Cohort
+		s.cfg.Catalog.Add(scn)
 	}
 	return nil
 }
@@ -68,7 +75,7 @@ func (s *Server) knowsVersion(ctx context.Context, rec engine.SessionRecord) {
 	if _, ok := s.cfg.Catalog.Version(rec.State.ScenarioID, rec.State.ScenarioVersion); ok {
 		return
 	}
-	if err := s.syncSaved(ctx); err != nil {
+	if err := s.syncScenario(ctx, rec.State.ScenarioID); err != nil {
 		s.log.Warn("looking for a scenario version saved elsewhere", "scenario", rec.State.ScenarioID, "version", rec.State.ScenarioVersion, "err", err)
 	}
 }

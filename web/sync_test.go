@@ -17,13 +17,17 @@ import (
 // another starts a second server on the first one's store, as a second
 // process on a shared Redis would be: its own catalog of the library,
 // knowing nothing of what the first has saved since.
-func (ts *testServer) another(t *testing.T) *testServer {
+func (ts *testServer) another(t *testing.T, mutate ...func(*Config)) *testServer {
 	t.Helper()
 	set, err := scenarios.LoadFS(scenarios.Library(), ".", grading.DefaultRubric().Scale())
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Config{Store: ts.store, Catalog: scenarios.NewCatalog(set.Scenarios...), BcryptCost: bcrypt.MinCost})
+	cfg := Config{Store: ts.store, Catalog: scenarios.NewCatalog(set.Scenarios...), BcryptCost: bcrypt.MinCost}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,5 +80,29 @@ func TestVersionsSavedElsewhere(t *testing.T) {
 	ws.send(map[string]any{"type": "response", "turn": 1, "text": "I was late, and that's on me."})
 	if m, seen := ws.until("client_turn"); m == nil {
 		t.Fatalf("no reply on c: %v", seen)
+	}
+}
+
+// Versions saved out of order from two servers are all picked up: a
+// server that saved version 3 itself still learns of version 2.
+func TestVersionSavedInTheMiddle(t *testing.T) {
+	a := newTestServer(t)
+	supA := a.user(t, "sam", "supervisor", "c1")
+	b := a.another(t)
+	supB := b.login(t, "sam")
+	src := librarySource(t, "late-again")
+	if st, out := a.sendYAML(t, supA.token, http.MethodPut, "/api/scenarios/late-again", strings.Replace(src, "version: 1", "version: 2", 1)); st != http.StatusOK {
+		t.Fatalf("v2 on a: %d %v", st, out)
+	}
+	// b has not swept: saving v2 there is refused by what the store
+	// holds, and it learns of v2 on the way.
+	if st, _ := b.sendYAML(t, supB.token, http.MethodPut, "/api/scenarios/late-again", strings.Replace(src, "version: 1", "version: 2", 1)); st != http.StatusConflict {
+		t.Errorf("v2 again on b: %d, want 409", st)
+	}
+	if st, out := b.sendYAML(t, supB.token, http.MethodPut, "/api/scenarios/late-again", strings.Replace(src, "version: 1", "version: 3", 1)); st != http.StatusOK {
+		t.Fatalf("v3 on b: %d %v", st, out)
+	}
+	if _, ok := b.cfg.Catalog.Version("late-again", 2); !ok {
+		t.Error("b never learned of version 2")
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -48,9 +47,14 @@ type conn struct {
 	sessionID string
 	user      engine.User
 	// observer marks a supervisor's read-only socket; seen is the
-	// version of the session last sent to it.
+	// version of the session last sent to it, under stateMu, which keeps
+	// an older state from being queued after a newer one.
 	observer bool
-	seen     atomic.Int64
+	stateMu  sync.Mutex
+	seen     int64
+	// unsaved is the turn whose answer this socket was last told was not
+	// saved; only the read loop uses it.
+	unsaved int
 	// tokenHash and expires are the login the socket was opened with;
 	// the socket closes when it ends.
 	tokenHash string
@@ -94,44 +98,108 @@ type hub struct {
 	// draining is set on shutdown: no new messages are taken.
 	draining bool
 
-	// followMu orders the bus subscriptions; followed is the sessions
-	// subscribed to.
-	followMu sync.Mutex
+	// dirty holds the sessions whose bus subscription may need making
+	// or dropping; wake tells the follower so. followed is the sessions
+	// subscribed to, the follower's alone.
+	dirty    map[string]bool
+	wake     chan struct{}
 	followed map[string]bool
+
+	// hints are the hints sent to another server to record, by
+	// reference, waiting for its answer.
+	hints map[string]*pendingHint
+}
+
+// A pendingHint is an observer's hint that another server was asked to
+// record: the observer hears if it fails or nobody answers.
+type pendingHint struct {
+	c     *conn
+	timer *time.Timer
 }
 
 func newHub(s *Server) *hub {
-	return &hub{s: s, conns: map[string]map[*conn]bool{}, followed: map[string]bool{}}
+	return &hub{s: s, conns: map[string]map[*conn]bool{}, dirty: map[string]bool{}, wake: make(chan struct{}, 1),
+		followed: map[string]bool{}, hints: map[string]*pendingHint{}}
 }
 
-// follow subscribes to a session's events while it has sockets here, and
-// unsubscribes once it has none. It runs outside the hub's lock, since
-// the bus may wait on the network, and under its own, so that a
-// subscription and an unsubscription cannot pass each other.
+// follow asks for a session's events while it has sockets here, and for
+// them to stop once it has none. The subscription is made in the
+// background, by follower: a bus that waits on the network must not hold
+// up a socket, nor one session's socket another's.
 func (h *hub) follow(session string) {
-	h.followMu.Lock()
-	defer h.followMu.Unlock()
 	h.mu.Lock()
-	want := len(h.conns[session]) > 0
+	h.dirty[session] = true
 	h.mu.Unlock()
-	if want == h.followed[session] {
-		return
+	select {
+	case h.wake <- struct{}{}:
+	default:
 	}
-	ctx, cancel := context.WithTimeout(h.s.ctx, 5*time.Second)
-	defer cancel()
-	var err error
-	if want {
-		h.followed[session] = true
-		err = h.s.bus.Subscribe(ctx, session)
-	} else {
-		delete(h.followed, session)
-		err = h.s.bus.Unsubscribe(ctx, session)
+}
+
+// follower makes and drops subscriptions as sockets come and go, until
+// ctx ends. A subscription once made reports itself on the bus (an empty
+// event), and observers then read their session again: nothing published
+// before it was made is missed.
+func (h *hub) follower(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.wake:
+		}
+		h.mu.Lock()
+		want := make(map[string]bool, len(h.dirty))
+		for session := range h.dirty {
+			want[session] = len(h.conns[session]) > 0
+		}
+		clear(h.dirty)
+		h.mu.Unlock()
+		for session, on := range want {
+			if on == h.followed[session] {
+				continue
+			}
+			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			var err error
+			if on {
+				h.followed[session] = true
+				err = h.s.bus.Subscribe(sctx, session)
+			} else {
+				delete(h.followed, session)
+				err = h.s.bus.Unsubscribe(sctx, session)
+			}
+			cancel()
+			if err != nil {
+				// The Redis bus keeps the subscription and makes it when
+				// Redis is back.
+				h.s.log.Warn("following session events", "session", session, "subscribe", on, "err", err)
+			}
+		}
 	}
-	if err != nil {
-		// The Redis bus keeps the subscription and makes it when Redis
-		// is back.
-		h.s.log.Warn("following session events", "session", session, "subscribe", want, "err", err)
+}
+
+// awaitHint remembers a hint another server was asked to record, and
+// tells the observer if no answer comes within wait.
+func (h *hub) awaitHint(ref string, c *conn, wait time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.hints[ref] = &pendingHint{c: c, timer: time.AfterFunc(wait, func() {
+		if p := h.answered(ref); p != nil {
+			h.s.sendError(p.c, engine.EUNAVAILABLE, "the server the trainee is on has not confirmed the hint; if it does not appear in the transcript, send it again")
+		}
+	})}
+}
+
+// answered forgets a hint waiting for an answer and returns it, or nil if
+// it is not waited for here.
+func (h *hub) answered(ref string) *pendingHint {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	p := h.hints[ref]
+	if p != nil {
+		p.timer.Stop()
+		delete(h.hints, ref)
 	}
+	return p
 }
 
 // observers returns the observers' sockets on a session.
@@ -205,6 +273,16 @@ func (h *hub) broadcast(sessionID string, msgs ...any) {
 			}
 		}
 	}
+}
+
+// loginLives reports whether a socket's login is still in the store. Only
+// a login known to be gone counts: a store that cannot answer now keeps
+// the socket open.
+func (s *Server) loginLives(c *conn) bool {
+	ctx, cancel := context.WithTimeout(s.ctx, 2*time.Second)
+	defer cancel()
+	_, err := s.cfg.Store.TokenByHash(ctx, c.tokenHash)
+	return engine.ErrorCode(err) != engine.ENOTFOUND
 }
 
 // closeLogin closes the sockets opened with a login that has ended.
@@ -299,6 +377,9 @@ func (s *Server) openSocket(c echo.Context, rec engine.SessionRecord, observer b
 		ws.Close()
 		return nil
 	}
+	// The read side is done, for shutdown, only once the socket has let
+	// its session go (deferred below, so run before this).
+	defer s.hub.wg.Done()
 	s.hub.follow(cn.sessionID)
 	defer s.hub.follow(cn.sessionID)
 	ctx, cancel := context.WithCancel(s.ctx)
@@ -340,6 +421,11 @@ func (s *Server) writeLoop(c *conn, cancel context.CancelFunc) {
 				c.close(websocket.ClosePolicyViolation, "login expired")
 				continue
 			}
+			if !s.loginLives(c) {
+				// Logged out or deleted, perhaps through another server.
+				c.close(websocket.ClosePolicyViolation, "logged out")
+				continue
+			}
 			if err := c.ws.WriteControl(websocket.PingMessage, nil, now.Add(s.cfg.WriteWait)); err != nil {
 				return
 			}
@@ -370,7 +456,6 @@ func (s *Server) writeLoop(c *conn, cancel context.CancelFunc) {
 func (s *Server) readLoop(ctx context.Context, c *conn) {
 	defer func() {
 		s.hub.remove(c)
-		s.hub.wg.Done()
 		if s.hub.isDraining() {
 			c.close(websocket.CloseGoingAway, "server restarting")
 		} else {
@@ -382,6 +467,11 @@ func (s *Server) readLoop(ctx context.Context, c *conn) {
 	c.ws.SetPongHandler(func(string) error {
 		return c.ws.SetReadDeadline(time.Now().Add(s.cfg.PongWait))
 	})
+	// Shutdown may have woken the sockets before this one set its
+	// deadline, which undid the wake-up.
+	if s.hub.isDraining() {
+		return
+	}
 
 	rec, err := s.gym.Record(ctx, c.sessionID)
 	if err != nil {
@@ -467,7 +557,21 @@ func (s *Server) handleMessage(ctx context.Context, c *conn, data []byte) (stop 
 		switch engine.ErrorCode(err) {
 		case "":
 		case engine.EDUPLICATE:
-			return false // a resend after reconnecting: already accepted
+			// A resend after reconnecting is ignored. But if this socket
+			// was told "not saved" for the turn, the save may have landed
+			// with only its answer lost: the browser, which believes
+			// otherwise, gets the session as it stands.
+			if c.unsaved == msg.Turn {
+				c.unsaved = 0
+				if rec, err := s.gym.Record(ctx, c.sessionID); err == nil {
+					c.enqueue(s.stateMessage(c.user, rec))
+				}
+			}
+			return false
+		case engine.EUNAVAILABLE:
+			c.unsaved = msg.Turn
+			s.sendEngineError(c, err)
+			return false
 		default:
 			s.sendEngineError(c, err)
 			return false

@@ -132,6 +132,11 @@ Every flag can also be set in the environment:
 			return exitUsage
 		}
 	}
+	if cfg.leaseTTL < time.Second {
+		// Shorter, and the lease would lapse between renewals.
+		fmt.Fprintf(e.stderr, "repairgym serve: --lease-ttl must be at least 1s, not %s\n", cfg.leaseTTL)
+		return exitUsage
+	}
 	cfg.adminPassword = e.getenv("REPAIRGYM_ADMIN_PASSWORD")
 	cfg.bcryptCost = 12
 	if v := e.getenv("REPAIRGYM_BCRYPT_COST"); v != "" {

@@ -218,7 +218,7 @@ func TestLeaseHeldThroughALongTurn(t *testing.T) {
 	}()
 	time.Sleep(2 * ttl)
 	sup := engine.User{ID: "s1", Username: "sam", Role: engine.RoleSupervisor, Cohort: "c1"}
-	if _, _, err := b.Hint(ctx, id, sup, "Slow down."); engine.ErrorCode(err) != engine.EBUSY {
+	if _, _, err := b.Hint(ctx, id, sup, "Slow down.", ""); engine.ErrorCode(err) != engine.EBUSY {
 		t.Errorf("b changed the session in the middle of a's turn: %v", err)
 	}
 	if err := <-done; err != nil {

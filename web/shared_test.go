@@ -1,0 +1,147 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/repairgym/repairgym/engine"
+	"github.com/repairgym/repairgym/engine/redisstore"
+	"github.com/repairgym/repairgym/engine/redisstore/redistest"
+	"github.com/repairgym/repairgym/grading"
+	"github.com/repairgym/repairgym/scenarios"
+)
+
+// onRedis starts a server on a Redis shared with others, with leases and
+// the Redis bus, as serve --redis runs.
+func onRedis(t *testing.T, url string, lease time.Duration) *testServer {
+	t.Helper()
+	ctx := context.Background()
+	store, err := redisstore.Open(ctx, url, redisstore.Options{Prefix: "web-" + t.Name() + ":"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := scenarios.LoadFS(scenarios.Library(), ".", grading.DefaultRubric().Scale())
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := store.Events(ctx)
+	srv, err := New(Config{Store: store, Catalog: scenarios.NewCatalog(set.Scenarios...), BcryptCost: bcrypt.MinCost,
+		Leases: store, LeaseTTL: lease, Bus: events})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		hs.Close()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+		events.Close()
+		store.Close()
+	})
+	return &testServer{Server: srv, http: hs, store: store, url: hs.URL}
+}
+
+// A hint for a session another server holds, where no server answers
+// (that server died with the session's lease), is not lost in silence:
+// the supervisor is told it was not confirmed.
+func TestHintNobodyRecords(t *testing.T) {
+	redis := redistest.Start(t)
+	a := onRedis(t, redis.URL(), 10*time.Second)
+	tess := a.user(t, "tess", engine.RoleTrainee, "c1")
+	sam := a.user(t, "sam", engine.RoleSupervisor, "c1")
+	id := tess.startSession("late-again", engine.Practice)
+	// A server that has died holds the session.
+	if ok, _, err := a.store.(*redisstore.Store).Acquire(context.Background(), id, "a-dead-server", 10*time.Second); err != nil || !ok {
+		t.Fatalf("ghost lease: %v %v", ok, err)
+	}
+	obs, _ := a.dialObserve(t, sam.token, id, a.url)
+	defer obs.close()
+	obs.state()
+	start := time.Now()
+	obs.send(map[string]any{"type": "hint", "text": "Name the lateness."})
+	var e map[string]any
+	obs.ws.SetReadDeadline(time.Now().Add(hintWait + 5*time.Second))
+	for e == nil || e["type"] != "error" {
+		if err := obs.ws.ReadJSON(&e); err != nil {
+			t.Fatalf("waiting for the error: %v", err)
+		}
+	}
+	if e["code"] != engine.EUNAVAILABLE || time.Since(start) < hintWait-time.Second {
+		t.Errorf("after %v: %v", time.Since(start), e)
+	}
+}
+
+// A login ended on one server closes its sockets on the others, at their
+// next ping.
+func TestLogoutReachesOtherServers(t *testing.T) {
+	a := newTestServer(t)
+	b := a.another(t, func(c *Config) { c.PongWait = 400 * time.Millisecond })
+	a.addUser(t, "tess", engine.RoleTrainee, "c1")
+	tess := b.login(t, "tess")
+	id := tess.startSession("late-again", engine.Practice)
+	ws := tess.dial(id)
+	defer ws.close()
+	ws.state()
+	if st := a.do(t, tess.token, http.MethodPost, "/api/logout", nil, nil); st != http.StatusNoContent && st != http.StatusOK {
+		t.Fatalf("logout on a: %d", st)
+	}
+	ws.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		if _, _, err := ws.ws.ReadMessage(); err != nil {
+			if !websocket.IsCloseError(err, websocket.ClosePolicyViolation) {
+				t.Errorf("socket on b after logout on a: %v, want close 1008", err)
+			}
+			return
+		}
+	}
+}
+
+// loseOneReply saves, then once reports a failure, as a store does whose
+// answer is lost on the network after the write landed.
+type loseOneReply struct {
+	engine.Store
+	lose atomic.Bool
+}
+
+func (s *loseOneReply) SaveSession(ctx context.Context, rec engine.SessionRecord) (int64, error) {
+	v, err := s.Store.SaveSession(ctx, rec)
+	if err == nil && s.lose.CompareAndSwap(true, false) {
+		return 0, errors.New("read tcp: connection reset by peer")
+	}
+	return v, err
+}
+
+// Told "not saved" about an answer that was in fact saved, the trainee
+// sends it again, and gets the session as it stands rather than silence.
+func TestAnswerSavedButNotConfirmed(t *testing.T) {
+	var store *loseOneReply
+	ts := newTestServer(t, func(c *Config) {
+		store = &loseOneReply{Store: c.Store}
+		c.Store = store
+	})
+	tess := ts.user(t, "tess", engine.RoleTrainee, "c1")
+	id := tess.startSession("late-again", engine.Practice)
+	ws := tess.dial(id)
+	defer ws.close()
+	ws.state()
+	store.lose.Store(true)
+	answer := map[string]any{"type": "response", "turn": 1, "text": "I was late, and that's on me."}
+	ws.send(answer)
+	if e, _ := ws.until("error"); e["code"] != engine.EUNAVAILABLE {
+		t.Fatalf("first try: %v", e)
+	}
+	ws.send(answer)
+	st := ws.state()
+	if num(st["pending"]) != 3 || num(st["responses"]) != 1 {
+		t.Errorf("after the second try: pending %v, responses %v; want 3 and 1", st["pending"], st["responses"])
+	}
+}
