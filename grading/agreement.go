@@ -6,8 +6,11 @@ import (
 )
 
 // Agreement says how far two raters' scores on the same items agree. Kappa
-// and Spearman are NaN when they are undefined (fewer than two items, or one
-// rater gave every item the same score).
+// is NaN when it is undefined: no items, or both raters gave every item
+// one and the same score (there is then no disagreement to expect). When
+// only one rater's scores are all alike, kappa is 0: their agreement is no
+// better than chance. Spearman is NaN without items or when either
+// rater's scores are all alike.
 type Agreement struct {
 	N int `json:"n"`
 	// Exact is the share of items scored the same.
