@@ -147,6 +147,15 @@ type Store interface {
 	SaveSession(ctx context.Context, rec SessionRecord) (int64, error)
 	// Sessions lists the sessions matching f, newest first.
 	Sessions(ctx context.Context, f SessionFilter) ([]SessionRecord, error)
+	// EachSession calls fn with each session matching f, in Sessions'
+	// order, reading the store a chunk at a time so that the whole table
+	// is never in memory at once, and holding nothing open while fn runs:
+	// fn may be slow, as when it writes to a download. f.Limit caps the
+	// calls. It stops at fn's first error and returns it. A session
+	// created, deleted or saved meanwhile may be passed or not, as it was
+	// when its chunk was read; none is passed twice, since sessions keep
+	// their start time for life.
+	EachSession(ctx context.Context, f SessionFilter, fn func(SessionRecord) error) error
 	// DeleteSession forgets a session completely: its record, its reviews
 	// and its entries in every index, so that no listing shows it again.
 	// ENOTFOUND if it does not exist.

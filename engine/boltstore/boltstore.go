@@ -6,6 +6,7 @@ package boltstore
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,7 +29,11 @@ var (
 	bucketSessions  = []byte("sessions")
 	// bucketHeads holds, for each session, the little that listing and
 	// saving need, so that neither decodes whole transcripts.
-	bucketHeads     = []byte("session_heads")
+	bucketHeads = []byte("session_heads")
+	// bucketOrder lists the sessions in Sessions' order, newest first,
+	// keyed by orderKey, so that EachSession can walk it a chunk at a
+	// time and resume after the last key it saw.
+	bucketOrder     = []byte("session_order")
 	bucketReviews   = []byte("reviews")
 	bucketScenarios = []byte("scenarios")
 	bucketRubrics   = []byte("rubrics")
@@ -72,12 +77,16 @@ func Open(dir string) (*Store, error) {
 	db.MaxBatchDelay = 2 * time.Millisecond
 	db.AllocSize = 16 << 20
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketUsers, bucketUsernames, bucketTokens, bucketSessions, bucketHeads, bucketReviews, bucketScenarios, bucketRubrics} {
+		newOrder := tx.Bucket(bucketOrder) == nil
+		for _, b := range [][]byte{bucketUsers, bucketUsernames, bucketTokens, bucketSessions, bucketHeads, bucketOrder, bucketReviews, bucketScenarios, bucketRubrics} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
-		return indexSessions(tx)
+		if err := indexSessions(tx); err != nil {
+			return err
+		}
+		return orderSessions(tx, newOrder)
 	})
 	if err != nil {
 		db.Close()
@@ -376,12 +385,67 @@ func indexSessions(tx *bolt.Tx) error {
 	return nil
 }
 
-// putSession writes an encoded record and its head.
-func putSession(tx *bolt.Tx, id []byte, data, head []byte) error {
+// orderTimeLen is the length of the start time that begins an orderKey.
+const orderTimeLen = 12
+
+// orderKey is a session's key in bucketOrder: its start time, seconds and
+// nanoseconds with every bit inverted so that later times sort first,
+// then its id, so that sessions started together sort by id, as in
+// Sessions.
+func orderKey(started time.Time, id string) []byte {
+	k := make([]byte, orderTimeLen+len(id))
+	// Flipping the sign bit makes the seconds, negative ones included,
+	// sort as unsigned big-endian numbers.
+	binary.BigEndian.PutUint64(k, ^(uint64(started.Unix()) ^ 1<<63))
+	binary.BigEndian.PutUint32(k[8:], ^uint32(started.Nanosecond()))
+	copy(k[orderTimeLen:], id)
+	return k
+}
+
+// orderSessions fills bucketOrder from the heads when the bucket is new,
+// as in a file written before it was kept, or when it counts a different
+// number of sessions than the heads, as after an older version wrote to
+// the file. Counting walks the pages without decoding any record.
+func orderSessions(tx *bolt.Tx, fresh bool) error {
+	heads := tx.Bucket(bucketHeads)
+	if !fresh && tx.Bucket(bucketOrder).Stats().KeyN == heads.Stats().KeyN {
+		return nil
+	}
+	if !fresh {
+		if err := tx.DeleteBucket(bucketOrder); err != nil {
+			return fmt.Errorf("rebuild session order: %w", err)
+		}
+	}
+	order, err := tx.CreateBucketIfNotExists(bucketOrder)
+	if err != nil {
+		return fmt.Errorf("rebuild session order: %w", err)
+	}
+	return heads.ForEach(func(k, data []byte) error {
+		var h sessionHead
+		if err := json.Unmarshal(data, &h); err != nil {
+			return fmt.Errorf("decode session head %q: %w", k, err)
+		}
+		return order.Put(orderKey(h.Started, string(k)), []byte{})
+	})
+}
+
+// putSession writes an encoded record and its head, and its entry in
+// bucketOrder under started, removing the one under was if that differs;
+// was is nil for a new session.
+func putSession(tx *bolt.Tx, id []byte, data, head []byte, was *time.Time, started time.Time) error {
 	if err := tx.Bucket(bucketSessions).Put(id, data); err != nil {
 		return err
 	}
-	return tx.Bucket(bucketHeads).Put(id, head)
+	if err := tx.Bucket(bucketHeads).Put(id, head); err != nil {
+		return err
+	}
+	order := tx.Bucket(bucketOrder)
+	if was != nil && !was.Equal(started) {
+		if err := order.Delete(orderKey(*was, string(id))); err != nil {
+			return err
+		}
+	}
+	return order.Put(orderKey(started, string(id)), []byte{})
 }
 
 // encodeSession encodes a record and its head, outside any transaction:
@@ -407,7 +471,7 @@ func (s *Store) CreateSession(ctx context.Context, rec engine.SessionRecord) err
 		if tx.Bucket(bucketSessions).Get(id) != nil {
 			return engine.Errorf(engine.ECONFLICT, "session %q exists", rec.State.ID)
 		}
-		return putSession(tx, id, data, head)
+		return putSession(tx, id, data, head, nil, rec.State.Started)
 	})
 }
 
@@ -452,7 +516,7 @@ func (s *Store) SaveSession(ctx context.Context, rec engine.SessionRecord) (int6
 		if cur.Version != expect {
 			return engine.Errorf(engine.ECONFLICT, "session %q changed since it was read (version %d, not %d)", rec.State.ID, cur.Version, expect)
 		}
-		return putSession(tx, id, data, head)
+		return putSession(tx, id, data, head, &cur.Started, rec.State.Started)
 	})
 	if err != nil {
 		return 0, err
@@ -524,6 +588,121 @@ func (s *Store) Sessions(ctx context.Context, f engine.SessionFilter) ([]engine.
 	return out, nil
 }
 
+// eachChunk is how many sessions EachSession reads in one transaction,
+// and eachScan how many entries of the order it looks at in one at most:
+// a filter that passes few sessions must not hold a read transaction, and
+// with it the growth of the file, across the whole index.
+const (
+	eachChunk = 100
+	eachScan  = 2000
+)
+
+// EachSession walks bucketOrder a chunk at a time, each chunk in a read
+// transaction of its own that ends before fn is called, resuming after the
+// last key the chunk looked at.
+func (s *Store) EachSession(ctx context.Context, f engine.SessionFilter, fn func(engine.SessionRecord) error) error {
+	var after []byte
+	passed := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		want := eachChunk
+		if f.Limit > 0 {
+			want = min(want, f.Limit-passed)
+		}
+		chunk, last, err := s.sessionChunk(f, after, want)
+		if err != nil {
+			return err
+		}
+		for _, rec := range chunk {
+			if err := fn(rec); err != nil {
+				return err
+			}
+			passed++
+		}
+		if last == nil || (f.Limit > 0 && passed >= f.Limit) {
+			return nil
+		}
+		after = last
+	}
+}
+
+// sessionChunk reads, in one transaction, up to want sessions matching f
+// that follow the key after in bucketOrder (from the first when after is
+// nil), looking at eachScan keys at most. It returns them and the last
+// key it looked at, or nil when it reached the end of the order.
+func (s *Store) sessionChunk(f engine.SessionFilter, after []byte, want int) ([]engine.SessionRecord, []byte, error) {
+	var out []engine.SessionRecord
+	var last []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketOrder).Cursor()
+		k, _ := c.First()
+		if after != nil {
+			// A session deleted since may have taken the key away:
+			// Seek lands on the next one then.
+			if k, _ = c.Seek(after); bytes.Equal(k, after) {
+				k, _ = c.Next()
+			}
+		}
+		for scanned := 0; k != nil; k, _ = c.Next() {
+			if scanned == eachScan || len(out) == want {
+				return nil
+			}
+			scanned++
+			// bbolt's keys are valid only during the transaction.
+			last = bytes.Clone(k)
+			rec, ok, err := matchSession(tx, k, f)
+			if err != nil {
+				return err
+			}
+			if ok {
+				out = append(out, rec)
+			}
+		}
+		last = nil
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, last, nil
+}
+
+// matchSession returns the session of an order key if it matches f.
+func matchSession(tx *bolt.Tx, key []byte, f engine.SessionFilter) (engine.SessionRecord, bool, error) {
+	id := key[orderTimeLen:]
+	h, ok, err := get[sessionHead](tx, bucketHeads, id)
+	if err != nil || !ok {
+		return engine.SessionRecord{}, false, err
+	}
+	if !bytes.Equal(key[:orderTimeLen], orderKey(h.Started, "")) {
+		// Left behind by a start time that changed: the session is
+		// listed under its new one.
+		return engine.SessionRecord{}, false, nil
+	}
+	var full engine.SessionRecord
+	decoded := false
+	rec := h.record()
+	if !f.UpdatedBefore.IsZero() && h.Updated.IsZero() {
+		// As in Sessions: a head from before heads kept the update
+		// time must not pass for one updated long ago.
+		if full, ok, err = get[engine.SessionRecord](tx, bucketSessions, id); err != nil || !ok {
+			return engine.SessionRecord{}, false, err
+		}
+		rec, decoded = full, true
+	}
+	if !f.Matches(rec) {
+		return engine.SessionRecord{}, false, nil
+	}
+	if !decoded {
+		if full, ok, err = get[engine.SessionRecord](tx, bucketSessions, id); err != nil || !ok {
+			return engine.SessionRecord{}, false, err
+		}
+	}
+	return full, true, nil
+}
+
 // DeleteSession forgets a session, its head and its reviews in one
 // transaction, so that no listing can see a part of it.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
@@ -534,6 +713,15 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketSessions).Get(key) == nil {
 			return notFound("session", id)
+		}
+		h, ok, err := get[sessionHead](tx, bucketHeads, key)
+		if err != nil {
+			return fmt.Errorf("delete session %q: %w", id, err)
+		}
+		if ok {
+			if err := tx.Bucket(bucketOrder).Delete(orderKey(h.Started, id)); err != nil {
+				return fmt.Errorf("delete session %q: %w", id, err)
+			}
 		}
 		if err := tx.Bucket(bucketSessions).Delete(key); err != nil {
 			return fmt.Errorf("delete session %q: %w", id, err)

@@ -150,3 +150,62 @@ func TestUpdatedBeforeOnOlderHeads(t *testing.T) {
 		t.Fatalf("Sessions(updated before) on older heads = %+v, %v; want old alone", got, err)
 	}
 }
+
+// A file written before the session order was kept, or one an older
+// version wrote sessions to without it, is put in order on open: every
+// session is passed by EachSession, once.
+func TestOpenOrdersOlderFiles(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		alter func(tx *bolt.Tx) error
+	}{
+		{"no order", func(tx *bolt.Tx) error { return tx.DeleteBucket([]byte("session_order")) }},
+		{"an entry missing", func(tx *bolt.Tx) error {
+			b := tx.Bucket([]byte("session_order"))
+			k, _ := b.Cursor().First()
+			return b.Delete(k)
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s, err := boltstore.Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+			for i, id := range []string{"a", "b", "c"} {
+				rec := engine.SessionRecord{Trainee: "u1", Persona: "scripted",
+					State: engine.State{ID: id, ScenarioID: "late-again", ScenarioVersion: 1, Mode: engine.Practice, Status: engine.Active,
+						Started: t0.Add(time.Duration(i) * time.Hour)}}
+				if err := s.CreateSession(ctx, rec); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s.Close()
+			db, err := bolt.Open(filepath.Join(dir, boltstore.FileName), 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = db.Update(tt.alter)
+			db.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			s, err = boltstore.Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			var got []string
+			err = s.EachSession(ctx, engine.SessionFilter{}, func(rec engine.SessionRecord) error {
+				got = append(got, rec.State.ID)
+				return nil
+			})
+			if err != nil || strings.Join(got, " ") != "c b a" {
+				t.Errorf("EachSession after reopening = %q, %v; want %q", got, err, "c b a")
+			}
+		})
+	}
+}

@@ -17,6 +17,8 @@
 //	                                 listing and saving need
 //	{sess:<id>}:record        string the whole SessionRecord JSON
 //	{sess:<id>}:reviews       hash  "<unix ns, 20 digits>\x00<review id>" → review JSON
+//	{sess:<id>}:lease         string the id of the server driving the session,
+//	                                 expiring unless renewed (lease.go)
 //	sessions:all              zset  session id, scored by start (unix µs)
 //	sessions:trainee:<id>     zset  the same, one trainee's
 //	sessions:cohort:<cohort>  zset  the same, one cohort's
@@ -24,6 +26,9 @@
 //	{scenarios}:v:<id>        hash  version → scenario version JSON
 //	{scenarios}:latest        hash  scenario id → newest version number
 //	rubrics                   hash  version → rubric version JSON
+//
+// and one pub/sub channel per session followed, events:{sess:<id>}
+// (events.go).
 //
 // The braces are Cluster hash tags: the keys written together atomically
 // (a session's, the users', the tokens', the scenarios') share a slot, so
@@ -791,6 +796,152 @@ func (s *Store) Sessions(ctx context.Context, f engine.SessionFilter) ([]engine.
 		data, err := records[i].Bytes()
 		if errors.Is(err, redis.Nil) {
 			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read session %q: %w", m.State.ID, err)
+		}
+		var rec engine.SessionRecord
+		if err := json.Unmarshal(data, &rec); err != nil {
+			return nil, fmt.Errorf("decode session %q: %w", m.State.ID, err)
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// eachChunk is how many index entries EachSession reads at a time.
+const eachChunk = 100
+
+// EachSession pages through the index Sessions would read, newest first,
+// by score rather than by rank: a session created meanwhile would shift
+// every rank, and a page by rank would then pass a session twice. Each
+// page ends with the last whole start time it holds; sessions started in
+// the same microsecond are read together and ordered on their heads, as
+// Sessions orders them.
+func (s *Store) EachSession(ctx context.Context, f engine.SessionFilter, fn func(engine.SessionRecord) error) error {
+	index := s.sessionIndexKey("", "")
+	switch {
+	case f.Trainee != "":
+		index = s.sessionIndexKey("trainee", f.Trainee)
+	case f.Scenario != "":
+		index = s.sessionIndexKey("scenario", f.Scenario)
+	case f.Cohort != "":
+		index = s.sessionIndexKey("cohort", f.Cohort)
+	}
+	passed := 0
+	below := "+inf"
+	for {
+		entries, err := s.rdb.ZRevRangeByScoreWithScores(ctx, index, &redis.ZRangeBy{Max: below, Min: "-inf", Count: eachChunk}).Result()
+		if err != nil {
+			return fmt.Errorf("list sessions: %w", err)
+		}
+		if len(entries) == 0 {
+			return nil
+		}
+		more := len(entries) == eachChunk
+		if more {
+			// The page may have cut the last start time's sessions in
+			// two: leave them to the next page, or, when one start
+			// time fills the page, read all of its sessions now.
+			lastScore := entries[len(entries)-1].Score
+			cut := len(entries)
+			for cut > 0 && entries[cut-1].Score == lastScore {
+				cut--
+			}
+			if cut > 0 {
+				entries = entries[:cut]
+			} else {
+				score := strconv.FormatFloat(lastScore, 'f', -1, 64)
+				if entries, err = s.rdb.ZRangeByScoreWithScores(ctx, index, &redis.ZRangeBy{Min: score, Max: score}).Result(); err != nil {
+					return fmt.Errorf("list sessions: %w", err)
+				}
+			}
+		}
+		recs, err := s.sessionPage(ctx, f, entries)
+		if err != nil {
+			return err
+		}
+		for _, rec := range recs {
+			if err := fn(rec); err != nil {
+				return err
+			}
+			if passed++; f.Limit > 0 && passed >= f.Limit {
+				return nil
+			}
+		}
+		if !more {
+			return nil
+		}
+		lowest := entries[0].Score
+		for _, e := range entries {
+			lowest = min(lowest, e.Score)
+		}
+		below = "(" + strconv.FormatFloat(lowest, 'f', -1, 64)
+	}
+}
+
+// sessionPage returns the records of the index entries that match f, in
+// Sessions' order.
+func (s *Store) sessionPage(ctx context.Context, f engine.SessionFilter, entries []redis.Z) ([]engine.SessionRecord, error) {
+	heads := make([]*redis.MapStringStringCmd, len(entries))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, e := range entries {
+			heads[i] = p.HGetAll(ctx, s.sessionKey(e.Member.(string), "head"))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	recs := make([]engine.SessionRecord, 0, len(entries))
+	var undated []int
+	for i, e := range entries {
+		h := heads[i].Val()
+		if len(h) == 0 {
+			continue // an entry whose create did not finish, or whose delete did not
+		}
+		rec, err := headRecord(e.Member.(string), h)
+		if err != nil {
+			return nil, err
+		}
+		if h["u"] == "" && !f.UpdatedBefore.IsZero() {
+			undated = append(undated, len(recs))
+		}
+		recs = append(recs, rec)
+	}
+	if err := s.fillUpdated(ctx, recs, undated); err != nil {
+		return nil, err
+	}
+	matches := recs[:0]
+	for _, rec := range recs {
+		if f.Matches(rec) {
+			matches = append(matches, rec)
+		}
+	}
+	if len(matches) == 0 {
+		return nil, nil
+	}
+	slices.SortFunc(matches, func(a, b engine.SessionRecord) int {
+		if c := b.State.Started.Compare(a.State.Started); c != 0 {
+			return c
+		}
+		return strings.Compare(a.State.ID, b.State.ID)
+	})
+	records := make([]*redis.StringCmd, len(matches))
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, m := range matches {
+			records[i] = p.Get(ctx, s.sessionKey(m.State.ID, "record"))
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	out := make([]engine.SessionRecord, 0, len(matches))
+	for i, m := range matches {
+		data, err := records[i].Bytes()
+		if errors.Is(err, redis.Nil) {
+			continue // deleted meanwhile
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read session %q: %w", m.State.ID, err)

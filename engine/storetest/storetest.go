@@ -5,7 +5,9 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -32,6 +34,10 @@ func Run(t *testing.T, open Opener) {
 		{"ManySessionsInParallel", testParallelSessions},
 		{"SessionFilters", testSessionFilters},
 		{"UpdatedBefore", testUpdatedBefore},
+		{"EachSessionOrderAndFilters", testEachSession},
+		{"EachSessionStops", testEachSessionStops},
+		{"EachSessionManyChunks", testEachSessionMany},
+		{"EachSessionWhileCreating", testEachSessionWhileCreating},
 		{"DeleteSession", testDeleteSession},
 		{"DeleteUser", testDeleteUser},
 		{"Reviews", testReviews},
@@ -666,4 +672,291 @@ func cancelled() context.Context {
 	c, cancel := context.WithCancel(context.Background())
 	cancel()
 	return c
+}
+
+// each lists the ids of the sessions EachSession passes for f, in order,
+// separated by spaces.
+func each(t *testing.T, s engine.Store, f engine.SessionFilter) string {
+	t.Helper()
+	var out []string
+	err := s.EachSession(ctx, f, func(rec engine.SessionRecord) error {
+		out = append(out, rec.State.ID)
+		return nil
+	})
+	mustNoError(t, err, "each session")
+	return strings.Join(out, " ")
+}
+
+// listed lists the ids of the sessions Sessions returns for f, as each
+// does.
+func listed(t *testing.T, s engine.Store, f engine.SessionFilter) string {
+	t.Helper()
+	got, err := s.Sessions(ctx, f)
+	mustNoError(t, err, "list")
+	out := make([]string, len(got))
+	for i, r := range got {
+		out[i] = r.State.ID
+	}
+	return strings.Join(out, " ")
+}
+
+// EachSession passes what Sessions returns, in the same order, whatever
+// the filter: sessions started together (to the microsecond, and to the
+// nanosecond) are ordered by start, then id.
+func testEachSession(t *testing.T, open Opener) {
+	s, _ := open(t)
+	if got := each(t, s, engine.SessionFilter{}); got != "" {
+		t.Errorf("EachSession on an empty store passed %q", got)
+	}
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	at := func(h float64) time.Time { return t0.Add(time.Duration(h * float64(time.Hour))) }
+	recs := []engine.SessionRecord{
+		record("a", "u1", "c1", "late-again", at(0), 1),
+		record("b", "u1", "c1", "late-again", at(1), 1),
+		record("c", "u2", "c2", "late-again", at(2), 1),
+		record("d", "u1", "c1", "too-quick-yes", at(3), 1),
+		record("e", "u1", "c1", "too-quick-yes", at(4), 3),
+		record("g", "u2", "c2", "too-quick-yes", at(2), 1),
+		record("f", "u3", "c2", "late-again", at(2), 1),
+		// Within c's microsecond, but later.
+		record("h", "u3", "", "late-again", at(2).Add(500*time.Nanosecond), 1),
+	}
+	for i, u := range []float64{5, 1.5, 2, 6, 4, 1, 3, 7} {
+		recs[i].State.Updated = at(u)
+	}
+	recs[4].State.Status, recs[4].State.Outcome = engine.Ended, engine.Repaired
+	recs[6].State.Status, recs[6].State.Outcome = engine.Ended, engine.Abandoned
+	recs[1].State.Status = engine.Paused
+	for _, r := range recs {
+		mustNoError(t, s.CreateSession(ctx, r), "create "+r.State.ID)
+	}
+	if got, want := each(t, s, engine.SessionFilter{}), "e d h c f g b a"; got != want {
+		t.Errorf("EachSession() = %q, want %q", got, want)
+	}
+	cut := at(4.5)
+	for _, f := range []engine.SessionFilter{
+		{},
+		{Trainee: "u1"},
+		{Trainee: "u3"},
+		{Cohort: "c2"},
+		{Scenario: "late-again"},
+		{Scenario: "too-quick-yes", Cohort: "c2"},
+		{Status: engine.Active},
+		{Status: engine.Paused},
+		{Status: engine.Ended},
+		{Status: engine.Repaired},
+		{Status: engine.Abandoned, Cohort: "c2"},
+		{UpdatedBefore: cut},
+		{UpdatedBefore: at(2)},
+		{UpdatedBefore: cut, Trainee: "u1"},
+		{UpdatedBefore: cut, Status: engine.Active},
+		{UpdatedBefore: t0},
+		{Limit: 1},
+		{Limit: 4},
+		{Limit: 20},
+		{Limit: 2, Cohort: "c2"},
+		{Limit: 2, UpdatedBefore: cut},
+		{Trainee: "nobody"},
+	} {
+		if got, want := each(t, s, f), listed(t, s, f); got != want {
+			t.Errorf("EachSession(%+v) = %q; Sessions gives %q", f, got, want)
+		}
+	}
+	// Whole records, as SessionByID gives them.
+	err := s.EachSession(ctx, engine.SessionFilter{Status: engine.Repaired}, func(rec engine.SessionRecord) error {
+		if rec.State.ID != "e" || len(rec.State.Turns) != 3 || rec.Trainee != "u1" || rec.Persona != "scripted" || rec.Version != 1 ||
+			*rec.State.Turns[1].Overall != 60 {
+			t.Errorf("EachSession passed %+v", rec)
+		}
+		return nil
+	})
+	mustNoError(t, err, "each repaired")
+
+	// The engine never moves a start time, but a store must follow a
+	// save that does: the session is passed once, in its new place.
+	rec, err := s.SessionByID(ctx, "a")
+	mustNoError(t, err, "read a")
+	rec.State.Started = at(3.5)
+	_, err = s.SaveSession(ctx, rec)
+	mustNoError(t, err, "save a")
+	for _, f := range []engine.SessionFilter{{}, {Trainee: "u1"}, {Cohort: "c1"}} {
+		if got, want := each(t, s, f), listed(t, s, f); got != want {
+			t.Errorf("after a's start moved, EachSession(%+v) = %q; Sessions gives %q", f, got, want)
+		}
+	}
+	if got, want := each(t, s, engine.SessionFilter{}), "e a d h c f g b"; got != want {
+		t.Errorf("after a's start moved, EachSession() = %q, want %q", got, want)
+	}
+}
+
+// EachSession stops at fn's first error, and returns it.
+func testEachSessionStops(t *testing.T, open Opener) {
+	s, _ := open(t)
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	for i := range 6 {
+		mustNoError(t, s.CreateSession(ctx, record(fmt.Sprintf("s%d", i), "u1", "c1", "late-again", t0.Add(time.Duration(i)*time.Minute), 1)), "create")
+	}
+	errStop := errors.New("the download went away")
+	calls := 0
+	err := s.EachSession(ctx, engine.SessionFilter{}, func(engine.SessionRecord) error {
+		if calls++; calls == 3 {
+			return fmt.Errorf("write: %w", errStop)
+		}
+		return nil
+	})
+	if !errors.Is(err, errStop) || calls != 3 {
+		t.Errorf("EachSession with fn failing at the third call: %d calls, %v; want 3 and fn's error", calls, err)
+	}
+	calls = 0
+	err = s.EachSession(cancelled(), engine.SessionFilter{}, func(engine.SessionRecord) error {
+		calls++
+		return nil
+	})
+	if err == nil || calls != 0 {
+		t.Errorf("EachSession with a cancelled context: %d calls, %v; want none and an error", calls, err)
+	}
+}
+
+// manyChunks is more sessions than a store reads in one chunk.
+const manyChunks = 250
+
+// createMany creates n sessions a second apart from t0, in two cohorts,
+// several at a time, and returns their ids, oldest first.
+func createMany(t *testing.T, s engine.Store, t0 time.Time, n int) []string {
+	t.Helper()
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	const workers = 10
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				rec := record(fmt.Sprintf("m%03d", i), fmt.Sprintf("u%d", i%7), fmt.Sprintf("c%d", i%2), "late-again", t0.Add(time.Duration(i)*time.Second), 2)
+				rec.State.Updated = rec.State.Started.Add(time.Duration(i%5) * time.Hour)
+				if i%3 == 0 {
+					rec.State.Status, rec.State.Outcome = engine.Ended, engine.Unrepaired
+				}
+				ids[i] = rec.State.ID
+				if err := s.CreateSession(ctx, rec); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// More sessions than one chunk are all passed, once each, in order.
+func testEachSessionMany(t *testing.T, open Opener) {
+	s, _ := open(t)
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	createMany(t, s, t0, manyChunks)
+	for _, f := range []engine.SessionFilter{
+		{},
+		{Cohort: "c1"},
+		{Trainee: "u3"},
+		{Status: engine.Ended},
+		{UpdatedBefore: t0.Add(2 * time.Hour)},
+		{Limit: 150},
+		{Limit: 120, Cohort: "c0"},
+		{Limit: 10, Status: engine.Active},
+	} {
+		got, want := each(t, s, f), listed(t, s, f)
+		if got != want {
+			t.Errorf("EachSession(%+v) = %q; Sessions gives %q", f, got, want)
+		}
+	}
+	if n := len(strings.Fields(each(t, s, engine.SessionFilter{}))); n != manyChunks {
+		t.Errorf("EachSession passed %d sessions, want %d", n, manyChunks)
+	}
+
+	// More sessions started in the same instant than fill a chunk, as an
+	// import might leave: ordered by id, and none lost at a chunk's end.
+	same := t0.Add(100*time.Second + 500*time.Millisecond)
+	var wg sync.WaitGroup
+	errs := make(chan error, manyChunks)
+	for i := range manyChunks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.CreateSession(ctx, record(fmt.Sprintf("same%03d", i), "u9", "c1", "late-again", same, 1)); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	for _, f := range []engine.SessionFilter{{}, {Cohort: "c1"}, {Trainee: "u9", Limit: 130}} {
+		if got, want := each(t, s, f), listed(t, s, f); got != want {
+			t.Errorf("with sessions started together, EachSession(%+v) = %q; Sessions gives %q", f, got, want)
+		}
+	}
+	if n := len(strings.Fields(each(t, s, engine.SessionFilter{}))); n != 2*manyChunks {
+		t.Errorf("EachSession passed %d sessions, want %d", n, 2*manyChunks)
+	}
+}
+
+// Sessions created and deleted while EachSession runs do not break it:
+// every other session is passed once, in order.
+func testEachSessionWhileCreating(t *testing.T, open Opener) {
+	s, _ := open(t)
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	ids := createMany(t, s, t0, manyChunks)
+	oldest := ids[0]
+	seen := map[string]int{}
+	var prev *engine.SessionRecord
+	calls := 0
+	err := s.EachSession(ctx, engine.SessionFilter{}, func(rec engine.SessionRecord) error {
+		calls++
+		seen[rec.State.ID]++
+		if prev != nil {
+			p, r := prev.State, rec.State
+			if r.Started.After(p.Started) || (r.Started.Equal(p.Started) && r.ID < p.ID) {
+				t.Errorf("%s (started %v) passed after %s (started %v)", r.ID, r.Started, p.ID, p.Started)
+			}
+		}
+		prev = &rec
+		switch calls {
+		case 10:
+			// Newer than all, older than all, and in the middle of
+			// what is still to come.
+			for i, start := range []time.Time{t0.Add(time.Hour), t0.Add(-time.Hour), t0.Add(30*time.Second + time.Millisecond)} {
+				if err := s.CreateSession(ctx, record(fmt.Sprintf("new%d", i), "u1", "c1", "late-again", start, 1)); err != nil {
+					return err
+				}
+			}
+			if err := s.DeleteSession(ctx, oldest); err != nil {
+				return err
+			}
+		case 120:
+			if err := s.CreateSession(ctx, record("new3", "u1", "c1", "late-again", t0.Add(2*time.Hour), 1)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	mustNoError(t, err, "each while creating")
+	for _, id := range ids[1:] {
+		if seen[id] != 1 {
+			t.Errorf("session %s passed %d times, want once", id, seen[id])
+		}
+	}
+	for id, n := range seen {
+		if n > 1 {
+			t.Errorf("session %s passed %d times", id, n)
+		}
+	}
+	if seen["new0"] > 0 || seen["new3"] > 0 {
+		t.Errorf("sessions newer than the iteration's place were passed: %v", seen)
+	}
 }
