@@ -398,6 +398,7 @@ func (s *Server) routes(ipExtractor echo.IPExtractor) *echo.Echo {
 	auth.POST("/sessions/:id/reviews", s.addReview, s.roles(engine.RoleAdmin, engine.RoleSupervisor))
 	auth.GET("/sessions/:id/ws", s.socket)
 	auth.GET("/sessions/:id/observe", s.observe, s.roles(engine.RoleAdmin, engine.RoleSupervisor))
+	s.exportRoutes(auth)
 
 	static, err := fs.Sub(uiFiles, "ui")
 	if err != nil {
