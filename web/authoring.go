@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -77,15 +76,10 @@ func (s *Server) scenarioVersion(c echo.Context) (*scenarios.Scenario, error) {
 	return nil, notFound("scenario")
 }
 
-// svg sends a drawing. The policy keeps a drawing opened on its own from
-// running anything, should text in it ever escape its escaping.
-func svg(c echo.Context, scn *scenarios.Scenario) error {
-	var buf bytes.Buffer
-	if err := scenarios.WriteSVG(&buf, scn); err != nil {
-		return err
-	}
-	c.Response().Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	return c.Blob(http.StatusOK, "image/svg+xml", buf.Bytes())
+// graphSVG sends a scenario's stage graph, whose classes are styled by
+// the style sheet inside it.
+func graphSVG(c echo.Context, scn *scenarios.Scenario) error {
+	return sendSVG(c, func(w io.Writer) error { return scenarios.WriteSVG(w, scn) }, "default-src 'none'; style-src 'unsafe-inline'")
 }
 
 func (s *Server) scenarioGraph(c echo.Context) error {
@@ -93,7 +87,7 @@ func (s *Server) scenarioGraph(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return svg(c, scn)
+	return graphSVG(c, scn)
 }
 
 // draftGraph draws a scenario not yet saved, for the editor.
@@ -102,7 +96,7 @@ func (s *Server) draftGraph(c echo.Context) error {
 		if len(problems) > 0 {
 			return invalidScenario(c, problems)
 		}
-		return svg(c, scn)
+		return graphSVG(c, scn)
 	})
 }
 

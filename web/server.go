@@ -399,6 +399,7 @@ func (s *Server) routes(ipExtractor echo.IPExtractor) *echo.Echo {
 	auth.GET("/sessions/:id/ws", s.socket)
 	auth.GET("/sessions/:id/observe", s.observe, s.roles(engine.RoleAdmin, engine.RoleSupervisor))
 	s.exportRoutes(auth)
+	s.dashboardRoutes(auth)
 
 	static, err := fs.Sub(uiFiles, "ui")
 	if err != nil {

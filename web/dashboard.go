@@ -1,0 +1,354 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/repairgym/repairgym/engine"
+	"github.com/repairgym/repairgym/engine/report"
+	"github.com/repairgym/repairgym/grading"
+	"github.com/repairgym/repairgym/web/chart"
+)
+
+// dashboardRoutes registers the progress pages' data, the cohort and
+// scenario tables, calibration, and their charts.
+func (s *Server) dashboardRoutes(g *echo.Group) {
+	staff := s.roles(engine.RoleAdmin, engine.RoleSupervisor)
+	g.GET("/progress", s.progress)
+	g.GET("/progress/chart.svg", s.progressChart)
+	g.GET("/cohort", s.cohort, staff)
+	g.GET("/cohort/chart.svg", s.cohortChart, staff)
+	g.GET("/scenario-stats", s.scenarioStats, staff)
+	g.GET("/scenario-stats/chart.svg", s.scenarioChart, staff)
+	g.GET("/calibration", s.calibration, staff)
+}
+
+// criterionJSON names a criterion for the pages' tables.
+type criterionJSON struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+func criteriaOf(r *grading.Rubric) []criterionJSON {
+	out := make([]criterionJSON, len(r.Criteria))
+	for i, c := range r.Criteria {
+		out[i] = criterionJSON{c.ID, c.Name}
+	}
+	return out
+}
+
+// progressSubject returns whose progress is asked for: the caller's own,
+// or with ?trainee= (an id or username) a trainee the caller may see. A
+// trainee asking after anyone else, or a supervisor after someone outside
+// their cohort, is told "not found", so that ids are not confirmed.
+func (s *Server) progressSubject(c echo.Context) (engine.User, error) {
+	me := currentUser(c)
+	q := strings.TrimSpace(c.QueryParam("trainee"))
+	if q == "" || q == me.ID || q == me.Username {
+		return me, nil
+	}
+	ctx := c.Request().Context()
+	u, err := s.cfg.Store.UserByID(ctx, q)
+	if engine.ErrorCode(err) == engine.ENOTFOUND {
+		u, err = s.cfg.Store.UserByName(ctx, q)
+	}
+	if engine.ErrorCode(err) == engine.ENOTFOUND {
+		return engine.User{}, notFound("trainee")
+	}
+	if err != nil {
+		return engine.User{}, err
+	}
+	switch me.Role {
+	case engine.RoleAdmin:
+		return u, nil
+	case engine.RoleSupervisor:
+		if me.Cohort != "" && u.Cohort == me.Cohort {
+			return u, nil
+		}
+	}
+	return engine.User{}, notFound("trainee")
+}
+
+// progressFor loads a trainee's sessions and sums them up. Scores of an
+// assessment still running are not theirs to see yet, so it is left out
+// of a trainee's own progress.
+func (s *Server) progressFor(ctx context.Context, viewer, u engine.User) (report.Progress, error) {
+	recs, err := s.cfg.Store.Sessions(ctx, engine.SessionFilter{Trainee: u.ID})
+	if err != nil {
+		return report.Progress{}, err
+	}
+	shown := recs[:0]
+	for _, rec := range recs {
+		if scoresVisible(viewer, rec) {
+			shown = append(shown, rec)
+		}
+	}
+	return report.TraineeProgress(shown, s.scoring().Rubric, s.cfg.Catalog.ListFor(u.Sees)), nil
+}
+
+// progress serves GET /api/progress: a trainee's progress per criterion
+// over time, scenarios done, repair rate and what to practise next.
+func (s *Server) progress(c echo.Context) error {
+	u, err := s.progressSubject(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.progressFor(c.Request().Context(), currentUser(c), u)
+	if err != nil {
+		return err
+	}
+	r := s.scoring().Rubric
+	return c.JSON(http.StatusOK, map[string]any{
+		"trainee":    publicUser(u),
+		"criteria":   criteriaOf(r),
+		"scale":      map[string]int{"min": r.Min, "max": r.Max},
+		"progress":   p,
+		"chart_url":  "/api/progress/chart.svg?trainee=" + u.ID,
+		"chart_note": "Each point is one finished session: the mean of its responses on each criterion.",
+	})
+}
+
+// progressChart draws a trainee's criterion means session by session.
+func (s *Server) progressChart(c echo.Context) error {
+	u, err := s.progressSubject(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.progressFor(c.Request().Context(), currentUser(c), u)
+	if err != nil {
+		return err
+	}
+	r := s.scoring().Rubric
+	lines := chart.Lines{
+		Title:  fmt.Sprintf("%s: scores per criterion, session by session", u.Username),
+		YLabel: fmt.Sprintf("mean score (%d–%d)", r.Min, r.Max),
+		YMin:   float64(r.Min), YMax: float64(r.Max),
+		Format: func(v float64) string { return fmt.Sprintf("%.1f", v) },
+	}
+	for _, cr := range r.Criteria {
+		sr := chart.Series{Name: cr.Name}
+		for _, pt := range p.Points {
+			if m, ok := pt.Means[cr.ID]; ok {
+				sr.Points = append(sr.Points, chart.Point{X: pt.At, Y: m, Label: pt.Title})
+			}
+		}
+		lines.Series = append(lines.Series, sr)
+	}
+	return svg(c, lines.SVG)
+}
+
+// reportScope reads the filters of the cohort pages and loads the
+// sessions they cover: a supervisor's own cohort, or for an admin every
+// cohort or the one named by ?cohort=.
+func (s *Server) reportScope(c echo.Context) (report.Filter, []engine.SessionRecord, map[string]string, error) {
+	me := currentUser(c)
+	ctx := c.Request().Context()
+	f, err := parseReportFilter(c)
+	if err != nil {
+		return f, nil, nil, err
+	}
+	if me.Role != engine.RoleAdmin {
+		if me.Cohort == "" {
+			// A supervisor outside any cohort supervises nobody.
+			return f, nil, map[string]string{}, nil
+		}
+		f.Cohort = me.Cohort
+	}
+	if f.Trainee != "" {
+		u, err := s.cfg.Store.UserByID(ctx, f.Trainee)
+		if engine.ErrorCode(err) == engine.ENOTFOUND {
+			u, err = s.cfg.Store.UserByName(ctx, f.Trainee)
+		}
+		switch {
+		case err == nil:
+			f.Trainee = u.ID
+		case engine.ErrorCode(err) != engine.ENOTFOUND:
+			return f, nil, nil, err
+		}
+	}
+	recs, err := s.cfg.Store.Sessions(ctx, engine.SessionFilter{Cohort: f.Cohort, Trainee: f.Trainee, Scenario: f.Scenario})
+	if err != nil {
+		return f, nil, nil, err
+	}
+	recs = f.Select(recs)
+	users, err := s.cfg.Store.Users(ctx, f.Cohort)
+	if err != nil {
+		return f, nil, nil, err
+	}
+	names := make(map[string]string, len(users))
+	for _, u := range users {
+		names[u.ID] = u.Username
+	}
+	return f, recs, names, nil
+}
+
+// parseReportFilter reads from, to (dates, to inclusive), scenario,
+// trainee, mode and, for admins, cohort.
+func parseReportFilter(c echo.Context) (report.Filter, error) {
+	var f report.Filter
+	var err error
+	if f.From, err = parseDay(c.QueryParam("from"), false); err != nil {
+		return f, badRequest("from must be a date such as 2026-09-01")
+	}
+	if f.To, err = parseDay(c.QueryParam("to"), true); err != nil {
+		return f, badRequest("to must be a date such as 2026-12-31")
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		return f, badRequest("from must come before to")
+	}
+	f.Scenario = strings.TrimSpace(c.QueryParam("scenario"))
+	f.Trainee = strings.TrimSpace(c.QueryParam("trainee"))
+	f.Cohort = strings.TrimSpace(c.QueryParam("cohort"))
+	switch f.Mode = c.QueryParam("mode"); f.Mode {
+	case "", engine.Practice, engine.Assessment, engine.Recognition:
+	default:
+		return f, badRequest("mode must be practice, assessment or recognition")
+	}
+	return f, nil
+}
+
+// parseDay reads a date (YYYY-MM-DD, in UTC) or an RFC 3339 time. A day
+// given as the end of a range counts whole: the range runs to its
+// midnight.
+func parseDay(v string, end bool) (time.Time, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		if end {
+			t = t.AddDate(0, 0, 1)
+		}
+		return t, nil
+	}
+	return time.Parse(time.RFC3339, v)
+}
+
+// cohort serves GET /api/cohort: a row per trainee with their criterion
+// averages, sessions, repair rate and when they last practised.
+func (s *Server) cohort(c echo.Context) error {
+	f, recs, names, err := s.reportScope(c)
+	if err != nil {
+		return err
+	}
+	r := s.scoring().Rubric
+	return c.JSON(http.StatusOK, map[string]any{
+		"filter":   f,
+		"criteria": criteriaOf(r),
+		"scale":    map[string]int{"min": r.Min, "max": r.Max},
+		"rows":     report.Cohort(recs, names, r),
+	})
+}
+
+func (s *Server) cohortChart(c echo.Context) error {
+	_, recs, names, err := s.reportScope(c)
+	if err != nil {
+		return err
+	}
+	r := s.scoring().Rubric
+	bars := chart.Bars{Title: "Each trainee's average score", Max: 100, Format: func(v float64) string { return fmt.Sprintf("%.0f/100", v) }}
+	for _, row := range report.Cohort(recs, names, r) {
+		if row.Overall == nil {
+			continue
+		}
+		bars.Bars = append(bars.Bars, chart.Bar{Label: row.Trainee, Value: *row.Overall, Note: plural(row.Responses, "response", "responses")})
+	}
+	return svg(c, bars.SVG)
+}
+
+// scenarioStats serves GET /api/scenario-stats: how hard each scenario is
+// in practice, and the stages where trainees get stuck.
+func (s *Server) scenarioStats(c echo.Context) error {
+	f, recs, _, err := s.reportScope(c)
+	if err != nil {
+		return err
+	}
+	r := s.scoring().Rubric
+	return c.JSON(http.StatusOK, map[string]any{
+		"filter":    f,
+		"criteria":  criteriaOf(r),
+		"scale":     map[string]int{"min": r.Min, "max": r.Max},
+		"scenarios": report.Scenarios(recs, s.scenarioTitle, r),
+	})
+}
+
+func (s *Server) scenarioTitle(id string) string {
+	if scn, ok := s.cfg.Catalog.Latest(id); ok {
+		return scn.Title
+	}
+	return id
+}
+
+func (s *Server) scenarioChart(c echo.Context) error {
+	_, recs, _, err := s.reportScope(c)
+	if err != nil {
+		return err
+	}
+	bars := chart.Bars{Title: "Repair rate by scenario", Max: 1, Format: func(v float64) string { return fmt.Sprintf("%.0f%%", 100*v) }}
+	for _, row := range report.Scenarios(recs, s.scenarioTitle, s.scoring().Rubric) {
+		if row.RepairRate == nil {
+			continue
+		}
+		bars.Bars = append(bars.Bars, chart.Bar{Label: row.Title, Value: *row.RepairRate, Note: fmt.Sprintf("%d of %d repaired", row.Repaired, row.Ended)})
+	}
+	return svg(c, bars.SVG)
+}
+
+// calibration serves GET /api/calibration: for every turn with both the
+// machine's and a supervisor's scores, how far they agree, per criterion,
+// for the program and per supervisor, with the number of rated turns.
+func (s *Server) calibration(c echo.Context) error {
+	f, recs, names, err := s.reportScope(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	reviews := map[string][]engine.Review{}
+	for _, rec := range recs {
+		rs, err := s.cfg.Store.Reviews(ctx, rec.State.ID)
+		if err != nil {
+			return err
+		}
+		if len(rs) > 0 {
+			reviews[rec.State.ID] = rs
+		}
+	}
+	// Reviewers may come from outside the cohort (an admin, say).
+	for _, rs := range reviews {
+		for _, rv := range rs {
+			if _, ok := names[rv.Reviewer]; !ok {
+				names[rv.Reviewer] = s.userName(c, rv.Reviewer, names)
+			}
+		}
+	}
+	r := s.scoring().Rubric
+	return c.JSON(http.StatusOK, map[string]any{
+		"filter":      f,
+		"criteria":    criteriaOf(r),
+		"calibration": report.Calibrate(recs, reviews, names, r),
+	})
+}
+
+// sendSVG sends a drawing with a policy that keeps it, opened on its
+// own, from running anything, should text in it ever escape its
+// escaping.
+func sendSVG(c echo.Context, render func(io.Writer) error, policy string) error {
+	var buf bytes.Buffer
+	if err := render(&buf); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Content-Security-Policy", policy)
+	return c.Blob(http.StatusOK, "image/svg+xml", buf.Bytes())
+}
+
+// svg sends a chart, which needs no style sheet, only its attributes.
+func svg(c echo.Context, render func(io.Writer) error) error {
+	return sendSVG(c, render, "default-src 'none'")
+}
