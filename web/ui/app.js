@@ -435,7 +435,7 @@ function feedbackNode(fb) {
     if (!sc) continue;
     dl.append(el('dt', { text: name }));
     const dd = el('dd');
-    const bar = el('div', { class: 'bar', role: 'img', 'aria-label': `${name}: ${sc.score} out of 4` });
+    const bar = el('div', { class: 'bar', role: 'img', 'aria-label': `${name}: ${sc.score} out of ${scale.max}` });
     const track = el('div', { class: 'track' });
     const fill = el('div', { class: 'fill' });
     fill.style.width = `${100 * (sc.score - scale.min) / (scale.max - scale.min)}%`;
@@ -458,8 +458,6 @@ function evidenceOf(scores) {
   return spans;
 }
 
-// renderTranscript shows a session's lines with their feedback and, when
-// withFlags is set, the trainee's rupture marks.
 // coachNode is a supervisor's hint: set apart from both speakers, since
 // it is neither the client nor the trainee talking.
 function coachNode(h) {
@@ -469,6 +467,8 @@ function coachNode(h) {
   return li;
 }
 
+// renderTranscript shows a session's lines with their feedback and, when
+// withFlags is set, the trainee's rupture marks.
 function renderTranscript(list, session, feedbackByTurn, withFlags) {
   list.replaceChildren();
   const flags = {};
@@ -2171,6 +2171,11 @@ async function route() {
       }
       return showRubric();
     case 'history': return id ? showTranscript(id) : showHistory(false);
+    case 'progress': closeSession(); return showProgress(id ? decodeURIComponent(id) : '');
+    case 'cohort':
+      closeSession();
+      if (me.role !== 'supervisor' && me.role !== 'admin') return showProgress('');
+      return showCohort();
     case 'sessions': return id ? showTranscript(id) : showHistory(true);
     case 'users': return showUsers();
     case 'login':
