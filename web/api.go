@@ -357,7 +357,7 @@ type sessionJSON struct {
 	Flags           []flagJSON       `json:"flags,omitempty"`
 	Hints           []engine.Hint    `json:"hints,omitempty"`
 	Summary         *engine.Summary  `json:"summary,omitempty"`
-	Reviews         []engine.Review  `json:"reviews"`
+	Reviews         []reviewJSON     `json:"reviews"`
 	// Tokens is the language-model tokens the session cost, for admins.
 	Tokens int `json:"tokens,omitempty"`
 }
@@ -387,7 +387,7 @@ func (s *Server) sessionView(viewer engine.User, rec engine.SessionRecord, train
 	st := rec.State
 	v := sessionJSON{ID: st.ID, Trainee: traineeName, TraineeID: rec.Trainee, ScenarioID: st.ScenarioID, ScenarioVersion: st.ScenarioVersion, RubricVersion: st.RubricVersion,
 		Persona: rec.Persona, Mode: st.Mode, Status: st.Status, Outcome: st.Outcome, Started: st.Started, Updated: st.Updated,
-		Summary: st.Summary, Reviews: []engine.Review{}}
+		Summary: st.Summary, Reviews: []reviewJSON{}}
 	if scn, ok := s.cfg.Catalog.Version(st.ScenarioID, st.ScenarioVersion); ok {
 		v.Title = scn.Title
 		v.ClientName, _, _ = strings.Cut(scn.Persona.Name, " ")
@@ -441,6 +441,35 @@ func hideAttemptScores(as []engine.Attempt) []engine.Attempt {
 	return out
 }
 
+// reviewJSON is a review with its reviewer's name, for the people who
+// read it: the trainee among them.
+type reviewJSON struct {
+	engine.Review
+	ReviewerName string `json:"reviewer_name"`
+}
+
+// reviewViews returns a session's reviews, oldest first, with their
+// reviewers' names ("" for one since deleted).
+func (s *Server) reviewViews(ctx context.Context, sessionID string) ([]reviewJSON, error) {
+	reviews, err := s.cfg.Store.Reviews(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	out := make([]reviewJSON, len(reviews))
+	for i, r := range reviews {
+		name, ok := names[r.Reviewer]
+		if !ok {
+			if u, err := s.cfg.Store.UserByID(ctx, r.Reviewer); err == nil {
+				name = u.Username
+			}
+			names[r.Reviewer] = name
+		}
+		out[i] = reviewJSON{Review: r, ReviewerName: name}
+	}
+	return out, nil
+}
+
 // userName returns the username of a user id, or "" if there is none,
 // remembering names in cache for the rest of the request.
 func (s *Server) userName(c echo.Context, id string, cache map[string]string) string {
@@ -467,12 +496,8 @@ func (s *Server) getSession(c echo.Context) error {
 	if !scoresVisible(me, rec) {
 		return c.JSON(http.StatusOK, v)
 	}
-	reviews, err := s.cfg.Store.Reviews(c.Request().Context(), rec.State.ID)
-	if err != nil {
+	if v.Reviews, err = s.reviewViews(c.Request().Context(), rec.State.ID); err != nil {
 		return err
-	}
-	if reviews != nil {
-		v.Reviews = reviews
 	}
 	return c.JSON(http.StatusOK, v)
 }

@@ -82,13 +82,11 @@ func (s *Server) writeExport(ctx context.Context, res *echo.Response, admin, u e
 		// As in getSession: ratings are held back with the scores, which
 		// matters only for an admin exporting their own assessment.
 		if scoresVisible(admin, recs[i]) {
-			reviews, err := s.cfg.Store.Reviews(ctx, recs[i].State.ID)
+			reviews, err := s.reviewViews(ctx, recs[i].State.ID)
 			if err != nil {
 				return fmt.Errorf("reviews of session %s: %w", recs[i].State.ID, err)
 			}
-			if reviews != nil {
-				v.Reviews = reviews
-			}
+			v.Reviews = reviews
 		}
 		if i > 0 {
 			if err := write(","); err != nil {

@@ -467,12 +467,32 @@ function coachNode(h) {
   return li;
 }
 
+// reviewNode is a supervisor's rating of a response, as the trainee and
+// other supervisors read it.
+function reviewNode(r) {
+  const li = el('li', { class: 'review', 'data-review-for': String(r.turn) });
+  const who = r.reviewer_name || 'a supervisor';
+  li.append(el('p', { class: 'review-head', text: `Rated by ${who}${r.blind ? ' (blind)' : ''} · ${formatDate(r.at)}` }));
+  const parts = [];
+  for (const [id, name] of criteria) {
+    if (r.scores && id in r.scores) parts.push(`${name} ${r.scores[id]}/${scale.max}`);
+  }
+  if (parts.length) li.append(el('p', { class: 'review-scores', text: parts.join(' · ') }));
+  if (r.comment) li.append(el('p', { class: 'review-comment', text: r.comment }));
+  return li;
+}
+
 // renderTranscript shows a session's lines with their feedback and, when
-// withFlags is set, the trainee's rupture marks.
-function renderTranscript(list, session, feedbackByTurn, withFlags) {
+// withFlags is set, the trainee's rupture marks. review, when set, is a
+// supervisor rating the session: review.hidden(n) says whether response
+// n's scores are kept from them (blind rating), and review.control(n)
+// gives the node to rate it with.
+function renderTranscript(list, session, feedbackByTurn, withFlags, review) {
   list.replaceChildren();
   const flags = {};
   if (withFlags) for (const f of session.flags || []) flags[f.turn] = f;
+  const reviews = {};
+  for (const r of session.reviews || []) (reviews[r.turn] = reviews[r.turn] || []).push(r);
   const hints = {};
   for (const h of session.hints || []) (hints[h.after] = hints[h.after] || []).push(h);
   for (const t of session.turns || []) {
@@ -482,7 +502,8 @@ function renderTranscript(list, session, feedbackByTurn, withFlags) {
       li.querySelector('.speaker').textContent = 'You (taken back)';
       list.append(li);
     }
-    const line = lineNode(t.n, t.speaker, t.text, evidenceOf(t.scores), session.client_name);
+    const hidden = review && t.speaker === 'trainee' && review.hidden(t.n);
+    const line = lineNode(t.n, t.speaker, t.text, hidden ? [] : evidenceOf(t.scores), session.client_name);
     const f = flags[t.n];
     if (f) {
       const span = el('span', { class: 'verdict' }, el('span', { class: 'said', text: `Marked as ${ruptureName(f.rupture_type, f.marker)}.` }));
@@ -494,7 +515,9 @@ function renderTranscript(list, session, feedbackByTurn, withFlags) {
     }
     list.append(line);
     const fb = feedbackByTurn && feedbackByTurn[t.n];
-    if (fb) list.append(feedbackNode(fb));
+    if (fb && !hidden) list.append(feedbackNode(fb));
+    if (!hidden) for (const r of reviews[t.n] || []) list.append(reviewNode(r));
+    if (review && t.speaker === 'trainee') list.append(review.control(t.n));
     for (const h of hints[t.n] || []) list.append(coachNode(h));
   }
   for (const a of session.retracted || []) {
@@ -1069,12 +1092,135 @@ async function showTranscript(id) {
   // Only admins are sent what the language model cost.
   if (session.tokens) meta.push(`${session.tokens.toLocaleString()} language-model tokens`);
   $('.meta').textContent = meta.join(' · ');
+  const staff = session.trainee_id !== me.id && (me.role === 'supervisor' || me.role === 'admin');
+  if (staff && session.status === 'ended') {
+    reviewSession(session, byTurn);
+    return;
+  }
   renderTranscript($('#conversation'), session, byTurn, true);
   if (session.status === 'ended') {
     renderDebrief($('#debrief'), session.outcome, session.summary, session.mode);
-  } else if (session.trainee_id !== me.id && (me.role === 'supervisor' || me.role === 'admin')) {
+  } else if (staff) {
     watchSession(session, byTurn);
   }
+}
+
+// blindKey remembers, in this browser, whether the supervisor rates blind.
+const blindKey = 'repairgym.rate-blind';
+
+// reviewSession lets a supervisor rate a finished session's responses on
+// the session's rubric, with each score's anchor beside it. Rating blind
+// (the default) keeps the machine's scores, its feedback and other
+// supervisors' ratings of a response out of sight until they have rated
+// it, so that their ratings can fairly calibrate the machine.
+async function reviewSession(session, byTurn) {
+  const list = $('#conversation');
+  let rubric;
+  try {
+    rubric = await api('GET', `/api/rubric${session.rubric_version ? `?version=${session.rubric_version}` : ''}`);
+  } catch {
+    rubric = await api('GET', '/api/rubric');
+  }
+  const tools = el('div', { class: 'card review-tools' });
+  const toggle = el('input', { type: 'checkbox', id: 'blind-toggle' });
+  toggle.checked = localStorage.getItem(blindKey) !== 'off';
+  tools.append(
+    el('p', { text: `Rate any response from ${rubric.min} to ${rubric.max} on each criterion; each score's anchor is beside it.` }),
+    el('p', { class: 'blind' }, toggle,
+      el('label', { for: 'blind-toggle', text: "Rate blind: hide the machine's scores, its feedback and other ratings of a response until I have rated it" })));
+  list.before(tools);
+  const debrief = $('#debrief');
+  let open = 0; // the response whose form is open
+
+  const mine = () => new Set((session.reviews || []).filter((r) => r.reviewer === me.id).map((r) => r.turn));
+  const hidden = (n) => toggle.checked && !mine().has(n);
+  const render = () => {
+    renderTranscript(list, session, byTurn, true, { hidden, control });
+    const responses = (session.turns || []).filter((t) => t.speaker === 'trainee').map((t) => t.n);
+    // The debrief holds the machine's scores too.
+    if (responses.some(hidden)) {
+      debrief.hidden = false;
+      debrief.replaceChildren(el('h2', { text: 'Session ended' }), el('p', { text: outcomes[session.outcome] || session.outcome }),
+        el('p', { class: 'muted', text: "The summary of the machine's scores is shown once you have rated every response, or when you stop rating blind." }));
+    } else {
+      renderDebrief(debrief, session.outcome, session.summary, session.mode);
+    }
+  };
+  const control = (n) => {
+    if (open === n) return rateForm(n);
+    const rated = mine().has(n);
+    const li = el('li', { class: 'rate-control', 'data-rate-for': String(n) });
+    const b = el('button', { type: 'button', class: 'small-btn', text: rated ? 'Rate this response again' : 'Rate this response' });
+    b.addEventListener('click', () => {
+      open = n;
+      render();
+      const first = list.querySelector(`form.rate-form[data-rate-for="${n}"] input`);
+      if (first) first.focus();
+    });
+    li.append(b);
+    return li;
+  };
+  const rateForm = (n) => {
+    const li = el('li', { class: 'card rate-card' });
+    const form = el('form', { class: 'rate-form', 'data-rate-for': String(n) });
+    form.append(el('h3', { text: 'Your rating of this response' }));
+    for (const c of rubric.criteria) {
+      const fs = el('fieldset', { class: 'rate-criterion' });
+      fs.append(el('legend', { text: c.question ? `${c.name} — ${c.question}` : c.name }));
+      const levels = new Map((c.levels || []).map((l) => [l.score, l]));
+      for (let v = rubric.min; v <= rubric.max; v++) {
+        const id = `rate-${n}-${c.id}-${v}`;
+        const input = el('input', { type: 'radio', name: `rate-${c.id}`, value: String(v), id });
+        const lv = levels.get(v);
+        const text = el('label', { for: id, class: 'rate-level' },
+          el('strong', { text: lv && lv.name ? `${v} · ${lv.name}` : String(v) }));
+        if (lv && lv.anchor) text.append(el('span', { class: 'anchor', text: lv.anchor }));
+        fs.append(el('div', { class: 'rate-option' }, input, text));
+      }
+      form.append(fs);
+    }
+    const cid = `rate-comment-${n}`;
+    form.append(el('label', { for: cid, text: 'Comment for the trainee (optional)' }), el('textarea', { id: cid, rows: '3', maxlength: '4000' }));
+    const err = el('p', { class: 'error', role: 'alert' });
+    const save = el('button', { type: 'submit', class: 'primary', text: 'Save rating' });
+    const cancel = el('button', { type: 'button', text: 'Cancel' });
+    cancel.addEventListener('click', () => { open = 0; render(); });
+    form.append(el('p', { class: 'rate-actions' }, save, document.createTextNode(' '), cancel), err);
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      err.textContent = '';
+      const scores = {};
+      for (const c of rubric.criteria) {
+        const v = form.querySelector(`input[name="rate-${c.id}"]:checked`);
+        if (v) scores[c.id] = Number(v.value);
+      }
+      const comment = form.querySelector('textarea').value.trim();
+      if (!Object.keys(scores).length && !comment) {
+        err.textContent = 'Choose a score for at least one criterion, or write a comment.';
+        return;
+      }
+      save.disabled = true;
+      try {
+        await api('POST', `/api/sessions/${encodeURIComponent(session.id)}/reviews`, { turn: n, scores, comment, blind: hidden(n) });
+        session = await api('GET', `/api/sessions/${encodeURIComponent(session.id)}`);
+        open = 0;
+        render();
+        announce("Rating saved. The machine's scores for this response are now shown.");
+        const line = list.querySelector(`li.line.trainee[data-turn="${n}"]`);
+        if (line) line.scrollIntoView({ block: 'center' });
+      } catch (e) {
+        err.textContent = e.message;
+        save.disabled = false;
+      }
+    });
+    li.append(form);
+    return li;
+  };
+  toggle.addEventListener('change', () => {
+    localStorage.setItem(blindKey, toggle.checked ? 'on' : 'off');
+    render();
+  });
+  render();
 }
 
 // watchSession follows a session someone else is playing, over the
