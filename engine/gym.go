@@ -181,11 +181,16 @@ func (g *Gym) Start(ctx context.Context, trainee User, scenarioID, persona, mode
 	return rec, nil
 }
 
+// inMemory returns the session in memory, or nil.
+func (g *Gym) inMemory(id string) *live {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.live[id]
+}
+
 // Record returns a session's record as last saved.
 func (g *Gym) Record(ctx context.Context, id string) (SessionRecord, error) {
-	g.mu.Lock()
-	l := g.live[id]
-	g.mu.Unlock()
+	l := g.inMemory(id)
 	if l != nil {
 		l.mu.Lock()
 		defer l.mu.Unlock()
@@ -570,9 +575,7 @@ func (g *Gym) Abandon(ctx context.Context, id string) (SessionRecord, error) {
 
 // Feedback returns the feedback on every response of a session.
 func (g *Gym) Feedback(ctx context.Context, id string) ([]Feedback, error) {
-	g.mu.Lock()
-	l := g.live[id]
-	g.mu.Unlock()
+	l := g.inMemory(id)
 	if l != nil {
 		l.mu.Lock()
 		defer l.mu.Unlock()

@@ -15,9 +15,7 @@ import (
 // Errors: ENOTFOUND if the store has no such session (the copy in memory,
 // if there was one, is dropped all the same).
 func (g *Gym) Delete(ctx context.Context, id string) error {
-	g.mu.Lock()
-	l := g.live[id]
-	g.mu.Unlock()
+	l := g.inMemory(id)
 	if l != nil {
 		// Wait for the change under way, so that its save lands before
 		// the delete rather than failing halfway through the turn.

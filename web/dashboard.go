@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -93,14 +92,20 @@ func (s *Server) progressFor(ctx context.Context, viewer, u engine.User) (report
 	return report.TraineeProgress(shown, s.scoring().Rubric, s.cfg.Catalog.ListFor(u.Sees)), nil
 }
 
+// progressOf returns the progress a request asks for, and whose it is.
+func (s *Server) progressOf(c echo.Context) (engine.User, report.Progress, error) {
+	u, err := s.progressSubject(c)
+	if err != nil {
+		return u, report.Progress{}, err
+	}
+	p, err := s.progressFor(c.Request().Context(), currentUser(c), u)
+	return u, p, err
+}
+
 // progress serves GET /api/progress: a trainee's progress per criterion
 // over time, scenarios done, repair rate and what to practise next.
 func (s *Server) progress(c echo.Context) error {
-	u, err := s.progressSubject(c)
-	if err != nil {
-		return err
-	}
-	p, err := s.progressFor(c.Request().Context(), currentUser(c), u)
+	u, p, err := s.progressOf(c)
 	if err != nil {
 		return err
 	}
@@ -117,11 +122,7 @@ func (s *Server) progress(c echo.Context) error {
 
 // progressChart draws a trainee's criterion means session by session.
 func (s *Server) progressChart(c echo.Context) error {
-	u, err := s.progressSubject(c)
-	if err != nil {
-		return err
-	}
-	p, err := s.progressFor(c.Request().Context(), currentUser(c), u)
+	u, p, err := s.progressOf(c)
 	if err != nil {
 		return err
 	}
@@ -144,36 +145,20 @@ func (s *Server) progressChart(c echo.Context) error {
 	return svg(c, lines.SVG)
 }
 
-// reportScope reads the filters of the cohort pages and loads the
-// sessions they cover: a supervisor's own cohort, or for an admin every
-// cohort or the one named by ?cohort=.
+// reportScope reads the filters of the dashboards, as the exports read
+// them, and loads the sessions they cover, with the usernames of the
+// people in them.
 func (s *Server) reportScope(c echo.Context) (report.Filter, []engine.SessionRecord, map[string]string, error) {
-	me := currentUser(c)
 	ctx := c.Request().Context()
-	f, err := parseReportFilter(c)
+	sc, err := s.sessionScope(c)
 	if err != nil {
-		return f, nil, nil, err
+		return report.Filter{}, nil, nil, err
 	}
-	if me.Role != engine.RoleAdmin {
-		if me.Cohort == "" {
-			// A supervisor outside any cohort supervises nobody.
-			return f, nil, map[string]string{}, nil
-		}
-		f.Cohort = me.Cohort
+	f := report.Filter{From: sc.from, To: sc.before, Scenario: sc.filter.Scenario, Trainee: sc.filter.Trainee, Cohort: sc.filter.Cohort, Mode: sc.mode}
+	if sc.none {
+		return f, nil, map[string]string{}, nil
 	}
-	if f.Trainee != "" {
-		u, err := s.cfg.Store.UserByID(ctx, f.Trainee)
-		if engine.ErrorCode(err) == engine.ENOTFOUND {
-			u, err = s.cfg.Store.UserByName(ctx, f.Trainee)
-		}
-		switch {
-		case err == nil:
-			f.Trainee = u.ID
-		case engine.ErrorCode(err) != engine.ENOTFOUND:
-			return f, nil, nil, err
-		}
-	}
-	recs, err := s.cfg.Store.Sessions(ctx, engine.SessionFilter{Cohort: f.Cohort, Trainee: f.Trainee, Scenario: f.Scenario})
+	recs, err := s.cfg.Store.Sessions(ctx, sc.filter)
 	if err != nil {
 		return f, nil, nil, err
 	}
@@ -187,48 +172,6 @@ func (s *Server) reportScope(c echo.Context) (report.Filter, []engine.SessionRec
 		names[u.ID] = u.Username
 	}
 	return f, recs, names, nil
-}
-
-// parseReportFilter reads from, to (dates, to inclusive), scenario,
-// trainee, mode and, for admins, cohort.
-func parseReportFilter(c echo.Context) (report.Filter, error) {
-	var f report.Filter
-	var err error
-	if f.From, err = parseDay(c.QueryParam("from"), false); err != nil {
-		return f, badRequest("from must be a date such as 2026-09-01")
-	}
-	if f.To, err = parseDay(c.QueryParam("to"), true); err != nil {
-		return f, badRequest("to must be a date such as 2026-12-31")
-	}
-	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		return f, badRequest("from must come before to")
-	}
-	f.Scenario = strings.TrimSpace(c.QueryParam("scenario"))
-	f.Trainee = strings.TrimSpace(c.QueryParam("trainee"))
-	f.Cohort = strings.TrimSpace(c.QueryParam("cohort"))
-	switch f.Mode = c.QueryParam("mode"); f.Mode {
-	case "", engine.Practice, engine.Assessment, engine.Recognition:
-	default:
-		return f, badRequest("mode must be practice, assessment or recognition")
-	}
-	return f, nil
-}
-
-// parseDay reads a date (YYYY-MM-DD, in UTC) or an RFC 3339 time. A day
-// given as the end of a range counts whole: the range runs to its
-// midnight.
-func parseDay(v string, end bool) (time.Time, error) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse(time.DateOnly, v); err == nil {
-		if end {
-			t = t.AddDate(0, 0, 1)
-		}
-		return t, nil
-	}
-	return time.Parse(time.RFC3339, v)
 }
 
 // cohort serves GET /api/cohort: a row per trainee with their criterion

@@ -42,9 +42,9 @@ func (s *Server) exportRoutes(g *echo.Group) {
 // keeps reading.
 const exportWriteWait = time.Minute
 
-// An exportScope is the sessions an export holds: what the store filters
-// on, and what it does not.
-type exportScope struct {
+// A sessionScope is the sessions an export or a dashboard covers: what
+// the store filters on, and what it does not.
+type sessionScope struct {
 	viewer engine.User
 	filter engine.SessionFilter
 	// from and before bound the start, from ≤ start < before; zero is
@@ -57,23 +57,23 @@ type exportScope struct {
 }
 
 var (
-	exportStatuses = []string{engine.Active, engine.Paused, engine.Ended, engine.Repaired, engine.Unrepaired, engine.Abandoned, engine.Completed}
-	exportModes    = []string{engine.Practice, engine.Assessment, engine.Recognition}
+	scopeStatuses = []string{engine.Active, engine.Paused, engine.Ended, engine.Repaired, engine.Unrepaired, engine.Abandoned, engine.Completed}
+	scopeModes    = []string{engine.Practice, engine.Assessment, engine.Recognition}
 )
 
-// exportScope reads an export's filters from the query: from, to,
-// scenario, trainee, status, mode, and cohort for an admin. A supervisor
-// exports their own cohort's sessions only.
-func (s *Server) exportScope(c echo.Context) (exportScope, error) {
+// sessionScope reads the filters of an export or a dashboard from the
+// query: from, to, scenario, trainee, status, mode, and cohort for an
+// admin. A supervisor sees their own cohort's sessions only.
+func (s *Server) sessionScope(c echo.Context) (sessionScope, error) {
 	q := c.QueryParams()
-	sc := exportScope{viewer: currentUser(c)}
+	sc := sessionScope{viewer: currentUser(c)}
 	cohort := q.Get("cohort")
 	switch sc.viewer.Role {
 	case engine.RoleAdmin:
 		sc.filter.Cohort = cohort
 	case engine.RoleSupervisor:
 		if cohort != "" && cohort != sc.viewer.Cohort {
-			return sc, newError(http.StatusForbidden, codeForbidden, "you can export your own cohort's sessions only")
+			return sc, newError(http.StatusForbidden, codeForbidden, "you can see your own cohort's sessions only")
 		}
 		sc.filter.Cohort = sc.viewer.Cohort
 		sc.none = sc.viewer.Cohort == ""
@@ -81,24 +81,24 @@ func (s *Server) exportScope(c echo.Context) (exportScope, error) {
 		return sc, newError(http.StatusForbidden, codeForbidden, "your account does not have access to this")
 	}
 	var err error
-	if sc.from, err = exportTime("from", q.Get("from"), false); err != nil {
+	if sc.from, err = queryTime("from", q.Get("from"), false); err != nil {
 		return sc, err
 	}
-	if sc.before, err = exportTime("to", q.Get("to"), true); err != nil {
+	if sc.before, err = queryTime("to", q.Get("to"), true); err != nil {
 		return sc, err
 	}
 	if !sc.from.IsZero() && !sc.before.IsZero() && !sc.from.Before(sc.before) {
 		return sc, badRequest("from must come before to")
 	}
 	if st := q.Get("status"); st != "" {
-		if !slices.Contains(exportStatuses, st) {
-			return sc, badRequest("status must be one of " + strings.Join(exportStatuses, ", "))
+		if !slices.Contains(scopeStatuses, st) {
+			return sc, badRequest("status must be one of " + strings.Join(scopeStatuses, ", "))
 		}
 		sc.filter.Status = st
 	}
 	if m := q.Get("mode"); m != "" {
-		if !slices.Contains(exportModes, m) {
-			return sc, badRequest("mode must be one of " + strings.Join(exportModes, ", "))
+		if !slices.Contains(scopeModes, m) {
+			return sc, badRequest("mode must be one of " + strings.Join(scopeModes, ", "))
 		}
 		sc.mode = m
 	}
@@ -120,10 +120,10 @@ func (s *Server) exportScope(c echo.Context) (exportScope, error) {
 	return sc, nil
 }
 
-// exportTime reads a date (YYYY-MM-DD, a day in UTC) or an RFC 3339 time.
+// queryTime reads a date (YYYY-MM-DD, a day in UTC) or an RFC 3339 time.
 // As the end of a range, it returns the first instant after it: the next
 // day's start for a date, so that the day is included.
-func exportTime(name, v string, end bool) (time.Time, error) {
+func queryTime(name, v string, end bool) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
@@ -148,7 +148,7 @@ func exportTime(name, v string, end bool) (time.Time, error) {
 var errPastFrom = errors.New("past the start of the range")
 
 // eachExported calls fn with each session in the scope, newest first.
-func (s *Server) eachExported(ctx context.Context, sc exportScope, fn func(engine.SessionRecord) error) error {
+func (s *Server) eachExported(ctx context.Context, sc sessionScope, fn func(engine.SessionRecord) error) error {
 	if sc.none {
 		return nil
 	}
@@ -214,7 +214,7 @@ type download struct {
 // that is answered as any API error; after it the connection is aborted,
 // so that the download is reported as failed instead of saved as a file
 // that looks whole.
-func (s *Server) stream(c echo.Context, sc exportScope, ex download) error {
+func (s *Server) stream(c echo.Context, sc sessionScope, ex download) error {
 	ctx := c.Request().Context()
 	res := c.Response()
 	rc := http.NewResponseController(res)
@@ -378,7 +378,7 @@ func sessionRow(rec engine.SessionRecord, trainee string, reviews []engine.Revie
 // exportSessions serves GET /api/export/sessions.csv: one row a session,
 // with its scores summed up and its reviews counted.
 func (s *Server) exportSessions(c echo.Context) error {
-	sc, err := s.exportScope(c)
+	sc, err := s.sessionScope(c)
 	if err != nil {
 		return err
 	}
@@ -455,7 +455,7 @@ type reviewLine struct {
 // exportTurns serves GET /api/export/turns.jsonl: one JSON object a line
 // for every line of every transcript.
 func (s *Server) exportTurns(c echo.Context) error {
-	sc, err := s.exportScope(c)
+	sc, err := s.sessionScope(c)
 	if err != nil {
 		return err
 	}
@@ -586,7 +586,7 @@ type xapiContext struct {
 // exportXAPI serves GET /api/export/xapi.json: a JSON array of xAPI
 // statements, one for each ended session in the scope.
 func (s *Server) exportXAPI(c echo.Context) error {
-	sc, err := s.exportScope(c)
+	sc, err := s.sessionScope(c)
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,16 @@ func newTestServer(t testing.TB, mutate ...func(*Config)) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Closed after the server has stopped: cleanups run last first.
+	t.Cleanup(func() { store.Close() })
+	return serveStore(t, store, mutate...)
+}
+
+// serveStore starts a server on a store, with the built-in library; a
+// second server on the same store is a second process sharing it. The
+// test's cleanup stops the server, not the store.
+func serveStore(t testing.TB, store engine.Store, mutate ...func(*Config)) *testServer {
+	t.Helper()
 	set, err := scenarios.LoadFS(scenarios.Library(), ".", grading.DefaultRubric().Scale())
 	if err != nil || len(set.Problems) > 0 {
 		t.Fatalf("library: %v %v", err, set.Problems)
@@ -59,7 +69,6 @@ func newTestServer(t testing.TB, mutate ...func(*Config)) *testServer {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(ctx)
-		store.Close()
 	})
 	return &testServer{Server: srv, http: hs, store: store, url: hs.URL}
 }

@@ -60,7 +60,18 @@ func (s *Server) loadRubrics(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("web: load rubrics: %w", err)
 	}
+	s.addRubrics(saved)
+	return nil
+}
+
+// addRubrics adds the saved rubric versions the server does not have yet.
+// A version that no longer parses is skipped with a warning: the program
+// goes on with the versions before it.
+func (s *Server) addRubrics(saved []engine.RubricVersion) {
 	for _, v := range saved {
+		if _, ok := s.rubrics.Version(v.Version); ok {
+			continue
+		}
 		r, problems := grading.CheckRubric(v.Source)
 		if len(problems) > 0 {
 			s.log.Warn("saved rubric version does not parse", "version", v.Version, "problem", problems[0].String())
@@ -69,7 +80,6 @@ func (s *Server) loadRubrics(ctx context.Context) error {
 		s.rubrics.Add(r)
 		s.rubricSrc.add(v)
 	}
-	return nil
 }
 
 // scoring returns the rubric in force and its grader.

@@ -4,19 +4,15 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/repairgym/repairgym/engine"
 	"github.com/repairgym/repairgym/engine/redisstore"
 	"github.com/repairgym/repairgym/engine/redisstore/redistest"
-	"github.com/repairgym/repairgym/grading"
-	"github.com/repairgym/repairgym/scenarios"
 )
 
 // onRedis starts a server on a Redis shared with others, with leases and
@@ -28,26 +24,12 @@ func onRedis(t *testing.T, url string, lease time.Duration) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := scenarios.LoadFS(scenarios.Library(), ".", grading.DefaultRubric().Scale())
-	if err != nil {
-		t.Fatal(err)
-	}
 	events := store.Events(ctx)
-	srv, err := New(Config{Store: store, Catalog: scenarios.NewCatalog(set.Scenarios...), BcryptCost: bcrypt.MinCost,
-		Leases: store, LeaseTTL: lease, Bus: events})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
-		hs.Close()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(sctx)
 		events.Close()
 		store.Close()
 	})
-	return &testServer{Server: srv, http: hs, store: store, url: hs.URL}
+	return serveStore(t, store, func(c *Config) { c.Leases, c.LeaseTTL, c.Bus = store, lease, events })
 }
 
 // A hint for a session another server holds, where no server answers

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/repairgym/repairgym/engine"
-	"github.com/repairgym/repairgym/grading"
 	"github.com/repairgym/repairgym/scenarios"
 )
 
@@ -21,18 +20,7 @@ func (s *Server) syncSaved(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sync rubrics: %w", err)
 	}
-	for _, v := range rubrics {
-		if _, ok := s.rubrics.Version(v.Version); ok {
-			continue
-		}
-		r, problems := grading.CheckRubric(v.Source)
-		if len(problems) > 0 {
-			s.log.Warn("saved rubric version does not parse", "version", v.Version, "problem", problems[0].String())
-			continue
-		}
-		s.rubrics.Add(r)
-		s.rubricSrc.add(v)
-	}
+	s.addRubrics(rubrics)
 	latest, err := s.cfg.Store.LatestScenarios(ctx)
 	if err != nil {
 		return fmt.Errorf("sync scenarios: %w", err)

@@ -3,15 +3,8 @@ package web
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
-
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/repairgym/repairgym/grading"
-	"github.com/repairgym/repairgym/scenarios"
 )
 
 // another starts a second server on the first one's store, as a second
@@ -19,26 +12,7 @@ import (
 // knowing nothing of what the first has saved since.
 func (ts *testServer) another(t *testing.T, mutate ...func(*Config)) *testServer {
 	t.Helper()
-	set, err := scenarios.LoadFS(scenarios.Library(), ".", grading.DefaultRubric().Scale())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := Config{Store: ts.store, Catalog: scenarios.NewCatalog(set.Scenarios...), BcryptCost: bcrypt.MinCost}
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	srv, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		hs.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	})
-	return &testServer{Server: srv, http: hs, store: ts.store, url: hs.URL}
+	return serveStore(t, ts.store, mutate...)
 }
 
 // A scenario version saved on one server reaches the others: at the next
