@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strings"
 
@@ -27,6 +28,16 @@ func (s *Server) dashboardRoutes(g *echo.Group) {
 	g.GET("/scenario-stats", s.scenarioStats, staff)
 	g.GET("/scenario-stats/chart.svg", s.scenarioChart, staff)
 	g.GET("/calibration", s.calibration, staff)
+}
+
+// oneDecimal writes a score with one decimal, never as "-0.0": a tick
+// computed a hair below zero is zero.
+func oneDecimal(v float64) string {
+	v = math.Round(v*10) / 10
+	if v == 0 {
+		v = 0 // not -0
+	}
+	return fmt.Sprintf("%.1f", v)
 }
 
 // criterionJSON names a criterion for the pages' tables.
@@ -75,21 +86,30 @@ func (s *Server) progressSubject(c echo.Context) (engine.User, error) {
 	return engine.User{}, notFound("trainee")
 }
 
-// progressFor loads a trainee's sessions and sums them up. Scores of an
-// assessment still running are not theirs to see yet, so it is left out
-// of a trainee's own progress.
+// progressFor loads a trainee's sessions and sums them up. The scores of
+// an assessment still running are not theirs to see yet: in a trainee's
+// own progress the session counts, its scores do not.
 func (s *Server) progressFor(ctx context.Context, viewer, u engine.User) (report.Progress, error) {
 	recs, err := s.cfg.Store.Sessions(ctx, engine.SessionFilter{Trainee: u.ID})
 	if err != nil {
 		return report.Progress{}, err
 	}
-	shown := recs[:0]
-	for _, rec := range recs {
-		if scoresVisible(viewer, rec) {
-			shown = append(shown, rec)
+	for i, rec := range recs {
+		if !scoresVisible(viewer, rec) {
+			recs[i].State = withoutScores(rec.State)
 		}
 	}
-	return report.TraineeProgress(shown, s.scoring().Rubric, s.cfg.Catalog.ListFor(u.Sees)), nil
+	return report.TraineeProgress(recs, s.scoring().Rubric, s.cfg.Catalog.ListFor(u.Sees)), nil
+}
+
+// withoutScores returns a copy of a session's state with no grades in it.
+func withoutScores(st engine.State) engine.State {
+	st = st.Clone()
+	for i := range st.Turns {
+		st.Turns[i].Scores, st.Turns[i].Overall = nil, nil
+	}
+	st.Summary = nil
+	return st
 }
 
 // progressOf returns the progress a request asks for, and whose it is.
@@ -131,7 +151,7 @@ func (s *Server) progressChart(c echo.Context) error {
 		Title:  fmt.Sprintf("%s: scores per criterion, session by session", u.Username),
 		YLabel: fmt.Sprintf("mean score (%d–%d)", r.Min, r.Max),
 		YMin:   float64(r.Min), YMax: float64(r.Max),
-		Format: func(v float64) string { return fmt.Sprintf("%.1f", v) },
+		Format: oneDecimal,
 	}
 	for _, cr := range r.Criteria {
 		sr := chart.Series{Name: cr.Name}
@@ -201,7 +221,7 @@ func (s *Server) cohortChart(c echo.Context) error {
 		if row.Overall == nil {
 			continue
 		}
-		bars.Bars = append(bars.Bars, chart.Bar{Label: row.Trainee, Value: *row.Overall, Note: plural(row.Responses, "response", "responses")})
+		bars.Bars = append(bars.Bars, chart.Bar{Label: row.Trainee, Value: *row.Overall, Note: fmt.Sprintf("%d %s", row.Responses, plural(row.Responses, "response", "responses"))})
 	}
 	return svg(c, bars.SVG)
 }

@@ -141,6 +141,9 @@ func TestProgress(t *testing.T) {
 		t.Fatalf("progress: %d", st)
 	}
 	p := res.Progress
+	if p.Sessions != 3 {
+		t.Errorf("sessions %d, want 3 (the running assessment counts, without its scores)", p.Sessions)
+	}
 	if p.Ended != 2 || p.Repaired != 1 || p.RepairRate == nil || *p.RepairRate != 0.5 {
 		t.Errorf("ended %d, repaired %d, rate %v; want 2, 1, 0.5", p.Ended, p.Repaired, p.RepairRate)
 	}
@@ -330,5 +333,16 @@ func TestCalibrationAPI(t *testing.T) {
 	sd.ada.do(http.MethodGet, "/api/calibration", nil, &all)
 	if all.Calibration.RatedTurns != 4 {
 		t.Errorf("admin sees %d rated turns, want 4", all.Calibration.RatedTurns)
+	}
+}
+
+func TestOneDecimal(t *testing.T) {
+	for _, tt := range []struct {
+		v    float64
+		want string
+	}{{-1e-17, "0.0"}, {math.Copysign(0, -1), "0.0"}, {2.25, "2.3"}, {3.94, "3.9"}, {-0.5, "-0.5"}} {
+		if got := oneDecimal(tt.v); got != tt.want {
+			t.Errorf("oneDecimal(%v) = %q, want %q", tt.v, got, tt.want)
+		}
 	}
 }

@@ -44,7 +44,7 @@ type Suggestion struct {
 	Difficulty    string `json:"difficulty"`
 	// Branches counts the scenario's transitions that test the criterion.
 	Branches int `json:"branches"`
-	// Why is one plain sentence for the trainee.
+	// Why is a plain sentence or two for the trainee.
 	Why string `json:"why"`
 }
 
@@ -263,14 +263,14 @@ func why(name string, mean float64, r *grading.Rubric, s *scenarios.Scenario, cr
 	}
 	lower := lowerFirst(name)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s is your lowest score lately (%.1f out of %d); in %s, what %s does next depends on your %s at %s",
-		name, mean, r.Max, cmp.Or(s.Title, s.ID), client, lower, plural(n, "point", "points"))
+	fmt.Fprintf(&b, "%s is your lowest score lately (%.1f out of %d). In “%s”, your %s decides where %s goes next at %s in the conversation",
+		name, mean, r.Max, cmp.Or(s.Title, s.ID), lower, client, plural(n, "turning point", "turning points"))
 	toward, away := thresholds(s, criterion)
 	switch {
 	case toward != nil:
-		fmt.Fprintf(&b, ", and the way to repair needs it at %d or higher.", *toward)
+		fmt.Fprintf(&b, "; repairing the rupture takes a %d or higher.", *toward)
 	case away != nil:
-		fmt.Fprintf(&b, ", and %d or lower takes the conversation away from repair.", *away)
+		fmt.Fprintf(&b, "; a %d or lower takes the conversation away from repair.", *away)
 	default:
 		b.WriteString(".")
 	}
