@@ -69,6 +69,20 @@ type Review struct {
 	// for the turn: only such ratings can fairly calibrate the machine.
 	Blind bool      `json:"blind,omitempty"`
 	At    time.Time `json:"at"`
+	// ResponseAt is when the rated response was given. A practice
+	// response can be taken back and answered again under the same turn
+	// number; the review stays with the response it rated.
+	ResponseAt time.Time `json:"response_at,omitzero"`
+}
+
+// Rates reports whether the review is of the response now at its turn,
+// rather than of one taken back since. A review from before reviews
+// recorded their response counts if it came after the response.
+func (r Review) Rates(t Turn) bool {
+	if r.ResponseAt.IsZero() {
+		return !r.At.Before(t.At)
+	}
+	return r.ResponseAt.Equal(t.At)
 }
 
 // A ScenarioVersion is one saved version of a scenario's YAML.

@@ -603,8 +603,23 @@ func (s *Server) addReview(c echo.Context) error {
 	if utf8.RuneCountInString(req.Comment) > 4000 {
 		return badRequest("a comment can be at most 4000 characters")
 	}
+	answer := rec.State.Turns[req.Turn-1]
 	r := engine.Review{ID: engine.NewID(), SessionID: rec.State.ID, Reviewer: me.ID, Turn: req.Turn, Scores: req.Scores,
-		Comment: strings.TrimSpace(req.Comment), Blind: req.Blind, At: time.Now().UTC()}
+		Comment: strings.TrimSpace(req.Comment), Blind: req.Blind, At: time.Now().UTC(), ResponseAt: answer.At}
+	if r.Blind {
+		// Whoever has rated a response before has seen its machine
+		// scores since: a second rating of it cannot be blind.
+		earlier, err := s.cfg.Store.Reviews(c.Request().Context(), rec.State.ID)
+		if err != nil {
+			return err
+		}
+		for _, e := range earlier {
+			if e.Reviewer == me.ID && e.Turn == req.Turn && e.Rates(answer) {
+				r.Blind = false
+				break
+			}
+		}
+	}
 	if err := s.cfg.Store.AddReview(c.Request().Context(), r); err != nil {
 		return err
 	}

@@ -346,3 +346,49 @@ func TestOneDecimal(t *testing.T) {
 		}
 	}
 }
+
+// A review keeps the response it rated; a second rating of a response by
+// the same reviewer is not blind, whatever the browser says, since they
+// have seen the machine's scores after the first.
+func TestReviewBlindOnce(t *testing.T) {
+	sd := seed(t)
+	post := func(blind bool) {
+		t.Helper()
+		body := map[string]any{"turn": 2, "scores": map[string]int{grading.Validation: 2}, "blind": blind}
+		if st := sd.sam.do(http.MethodPost, "/api/sessions/"+sd.tessA+"/reviews", body, nil); st != http.StatusCreated {
+			t.Fatalf("review: %d", st)
+		}
+	}
+	post(true)
+	post(true)
+	reviews, err := sd.ts.store.Reviews(context.Background(), sd.tessA)
+	if err != nil || len(reviews) != 2 {
+		t.Fatalf("reviews: %v %v", reviews, err)
+	}
+	rec, _ := sd.ts.store.SessionByID(context.Background(), sd.tessA)
+	if !reviews[0].Blind || reviews[1].Blind {
+		t.Errorf("blind flags %v, %v; want true, false", reviews[0].Blind, reviews[1].Blind)
+	}
+	if !reviews[0].ResponseAt.Equal(rec.State.Turns[1].At) {
+		t.Errorf("the review does not name the response it rated: %v", reviews[0].ResponseAt)
+	}
+}
+
+// The filters a dashboard echoes tell a supervisor nothing about other
+// cohorts: another cohort's trainee is taken as unknown, like a name
+// that does not exist.
+func TestDashboardFilterDoesNotResolveOtherCohorts(t *testing.T) {
+	sd := seed(t)
+	var res struct {
+		Filter struct{ Trainee string }
+		Rows   []any
+	}
+	for _, name := range []string{"uma", "nobody-by-this-name"} {
+		if st := sd.sam.do(http.MethodGet, "/api/cohort?trainee="+name, nil, &res); st != http.StatusOK {
+			t.Fatalf("%s: %d", name, st)
+		}
+		if res.Filter.Trainee != name || len(res.Rows) != 0 {
+			t.Errorf("?trainee=%s echoed %q with %d rows", name, res.Filter.Trainee, len(res.Rows))
+		}
+	}
+}

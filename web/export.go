@@ -109,8 +109,11 @@ func (s *Server) sessionScope(c echo.Context) (sessionScope, error) {
 		// exist would tell a supervisor about other cohorts' people.
 		u, err := s.cfg.Store.UserByName(c.Request().Context(), t)
 		switch {
-		case err == nil:
+		case err == nil && (sc.viewer.Role == engine.RoleAdmin || u.Cohort == sc.viewer.Cohort):
 			sc.filter.Trainee = u.ID
+		case err == nil:
+			// Someone in another cohort: as unknown, for the same reason.
+			sc.filter.Trainee = t
 		case engine.ErrorCode(err) == engine.ENOTFOUND:
 			sc.filter.Trainee = t
 		default:
@@ -478,8 +481,15 @@ func (s *Server) writeTurns(ctx context.Context, buf *bytes.Buffer, users *nameC
 	if err != nil {
 		return fmt.Errorf("reviews: %w", err)
 	}
+	answers := map[int]engine.Turn{}
+	for _, t := range st.Turns {
+		answers[t.N] = t
+	}
 	byTurn := map[int][]reviewLine{}
 	for _, r := range reviews {
+		if t, ok := answers[r.Turn]; !ok || !r.Rates(t) {
+			continue // of an answer taken back since
+		}
 		name, err := users.of(ctx, r.Reviewer)
 		if err != nil {
 			return err
@@ -645,7 +655,7 @@ func (s *Server) statement(base string, rec engine.SessionRecord) xapiStatement 
 	}
 	ext := func(name string) string { return base + "/xapi/" + name }
 	stmt := xapiStatement{
-		ID:    statementID(rec),
+		ID:    statementID(base, rec),
 		Actor: xapiActor{ObjectType: "Agent", Account: xapiAccount{HomePage: base, Name: rec.Trainee}},
 		Verb:  xapiVerb{ID: xapiCompleted, Display: map[string]string{"en-US": "completed"}},
 		Object: xapiActivity{ObjectType: "Activity", ID: base + "/scenarios/" + url.PathEscape(st.ScenarioID),
@@ -694,9 +704,12 @@ var statementNamespace = nameUUID(
 // end time is in the name as well as the session: a practice can be
 // taken up again after it ended (a retry of its last answer), and its
 // second ending is a new statement rather than a conflicting one under
-// the first one's id.
-func statementID(rec engine.SessionRecord) string {
-	return formatUUID(nameUUID(statementNamespace, rec.State.ID+"@"+rec.State.Updated.UTC().Format(time.RFC3339Nano)))
+// the first one's id. The server's address is in it too, since the
+// statement's addresses are: the same session exported through two
+// addresses makes two statements, not one id with two contents, which a
+// record store refuses.
+func statementID(base string, rec engine.SessionRecord) string {
+	return formatUUID(nameUUID(statementNamespace, base+"\x00"+rec.State.ID+"@"+rec.State.Updated.UTC().Format(time.RFC3339Nano)))
 }
 
 // nameUUID returns the name-based UUID of a name in a namespace, version

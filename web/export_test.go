@@ -830,12 +830,16 @@ func TestNameUUID(t *testing.T) {
 		}
 	}
 	rec := engine.SessionRecord{State: engine.State{ID: "s1", Updated: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}}
-	a := statementID(rec)
-	if b := statementID(rec); a != b {
+	const base = "https://training.example.org"
+	a := statementID(base, rec)
+	if b := statementID(base, rec); a != b {
 		t.Errorf("statementID differs between calls: %s, %s", a, b)
 	}
+	if statementID("http://localhost:8080", rec) == a {
+		t.Error("a session exported through another address has the same statement id")
+	}
 	rec.State.Updated = rec.State.Updated.Add(time.Second)
-	if statementID(rec) == a {
+	if statementID(base, rec) == a {
 		t.Error("a session that ended again has the statement id of its first ending")
 	}
 }

@@ -3,16 +3,18 @@ package report
 import (
 	"cmp"
 	"slices"
+	"time"
 
 	"github.com/repairgym/repairgym/engine"
 	"github.com/repairgym/repairgym/grading"
 )
 
 // Agreement is grading.Agreement fit for JSON: Kappa and Spearman are nil
-// where they are undefined: fewer than two pairs, or (for Spearman, and
-// for kappa when both sides did) a side that gave every pair the same
-// score. Where only one side did, grading.Agree gives a kappa of 0, no
-// better than chance, and that is kept.
+// where they are undefined. Both are nil with fewer than two pairs.
+// Kappa is nil too when both sides gave every pair one and the same
+// score; when a side's scores are all alike but differ from the other's,
+// kappa is 0, no better than chance, and that is kept. Spearman is nil
+// when either side's scores are all alike.
 type Agreement struct {
 	N         int      `json:"n"`
 	Exact     float64  `json:"exact"`
@@ -94,30 +96,23 @@ func Calibrate(recs []engine.SessionRecord, reviews map[string][]engine.Review, 
 				turns[t.N] = t
 			}
 		}
-		for _, rv := range latestReviews(reviews[id]) {
-			t, ok := turns[rv.Turn]
+		for _, rt := range latestRatings(reviews[id], turns) {
+			machine, ok := turns[rt.turn].Scores[rt.criterion]
 			if !ok {
 				continue
 			}
-			s := sups[rv.Reviewer]
+			s := sups[rt.reviewer]
 			if s == nil {
 				s = &sup{pairs: map[string]*pairs{}, rated: map[turnKey]bool{}, blind: map[turnKey]bool{}}
-				sups[rv.Reviewer] = s
+				sups[rt.reviewer] = s
 			}
-			key := turnKey{id, rv.Turn}
-			for _, c := range sortedKeys(rv.Scores) {
-				machine, ok := t.Scores[c]
-				if !ok {
-					continue
-				}
-				human := rv.Scores[c]
-				add(all, c, machine.Score, human)
-				add(s.pairs, c, machine.Score, human)
-				rated[key], s.rated[key] = true, true
-				if rv.Blind {
-					add(blind, c, machine.Score, human)
-					blindRated[key], s.blind[key] = true, true
-				}
+			key := turnKey{id, rt.turn}
+			add(all, rt.criterion, machine.Score, rt.score)
+			add(s.pairs, rt.criterion, machine.Score, rt.score)
+			rated[key], s.rated[key] = true, true
+			if rt.blind {
+				add(blind, rt.criterion, machine.Score, rt.score)
+				blindRated[key], s.blind[key] = true, true
 			}
 		}
 	}
@@ -144,27 +139,49 @@ func Calibrate(recs []engine.SessionRecord, reviews map[string][]engine.Review, 
 	return cal
 }
 
-// latestReviews keeps each reviewer's latest review of each turn, in turn
-// then reviewer order: a reviewer who rates a turn again has changed
-// their mind, and the earlier rating would count their view twice.
-func latestReviews(reviews []engine.Review) []engine.Review {
+// A rating is one reviewer's score of one response on one criterion, and
+// whether they gave it blind.
+type rating struct {
+	reviewer  string
+	turn      int
+	criterion string
+	score     int
+	blind     bool
+	at        time.Time
+}
+
+// latestRatings keeps each reviewer's latest score of each response on
+// each criterion, in turn, reviewer and criterion order: a reviewer who
+// rates again has changed their mind, and the earlier score would count
+// their view twice. A later review that leaves a criterion out (a comment
+// alone, say) leaves the earlier score of it standing. Reviews of a
+// response taken back since (see engine.Review.Rates) are not about the
+// response now there, and are left out.
+func latestRatings(reviews []engine.Review, turns map[int]engine.Turn) []rating {
 	type key struct {
-		reviewer string
-		turn     int
+		reviewer  string
+		turn      int
+		criterion string
 	}
-	last := map[key]engine.Review{}
+	last := map[key]rating{}
 	for _, rv := range reviews {
-		k := key{rv.Reviewer, rv.Turn}
-		if prev, ok := last[k]; !ok || !rv.At.Before(prev.At) {
-			last[k] = rv
+		t, ok := turns[rv.Turn]
+		if !ok || !rv.Rates(t) {
+			continue
+		}
+		for c, v := range rv.Scores {
+			k := key{rv.Reviewer, rv.Turn, c}
+			if prev, ok := last[k]; !ok || !rv.At.Before(prev.at) {
+				last[k] = rating{reviewer: rv.Reviewer, turn: rv.Turn, criterion: c, score: v, blind: rv.Blind, at: rv.At}
+			}
 		}
 	}
-	out := make([]engine.Review, 0, len(last))
-	for _, rv := range last {
-		out = append(out, rv)
+	out := make([]rating, 0, len(last))
+	for _, rt := range last {
+		out = append(out, rt)
 	}
-	slices.SortFunc(out, func(a, b engine.Review) int {
-		return cmp.Or(cmp.Compare(a.Turn, b.Turn), cmp.Compare(a.Reviewer, b.Reviewer))
+	slices.SortFunc(out, func(a, b rating) int {
+		return cmp.Or(cmp.Compare(a.turn, b.turn), cmp.Compare(a.reviewer, b.reviewer), cmp.Compare(a.criterion, b.criterion))
 	})
 	return out
 }
@@ -194,10 +211,9 @@ func agreements(m map[string]*pairs, r *grading.Rubric) map[string]Agreement {
 	return out
 }
 
-// fromGrading turns NaN into nil. grading.Agree documents kappa as
-// undefined on fewer than two items, but on a single pair that differs
-// its formula gives 0 rather than NaN; a kappa of one pair says nothing,
-// so it is nil here too.
+// fromGrading turns NaN into nil. On a single pair that differs,
+// grading.Agree's kappa is 0 rather than NaN; a kappa of one pair says
+// nothing, so it is nil here too.
 func fromGrading(a grading.Agreement) Agreement {
 	ag := Agreement{
 		N: a.N, Exact: a.Exact, WithinOne: a.WithinOne,

@@ -690,3 +690,36 @@ func TestJSON(t *testing.T) {
 		})
 	}
 }
+
+// A later review that scores only some criteria, or none (a comment),
+// leaves the reviewer's earlier scores of the others standing; a review
+// of a response since taken back is not paired with the new one.
+func TestCalibrationLatestPerCriterion(t *testing.T) {
+	rec := session("s1", "t1", "late-again", 0, engine.Repaired, answer("opening", 1, 2, 3))
+	answered := rec.State.Turns[1]
+	at := answered.At
+	reviews := map[string][]engine.Review{"s1": {
+		{Reviewer: "sup", Turn: 2, Scores: map[string]int{grading.Validation: 1, grading.Exploration: 3}, Blind: true, At: at.Add(time.Minute), ResponseAt: at},
+		{Reviewer: "sup", Turn: 2, Scores: map[string]int{grading.Validation: 2}, At: at.Add(2 * time.Minute), ResponseAt: at},
+		{Reviewer: "sup", Turn: 2, Comment: "nice tone", At: at.Add(3 * time.Minute), ResponseAt: at},
+		// Of an answer taken back before this one was given.
+		{Reviewer: "other", Turn: 2, Scores: map[string]int{grading.Validation: 0}, At: at.Add(-time.Minute), ResponseAt: at.Add(-2 * time.Minute)},
+	}}
+	cal := report.Calibrate([]engine.SessionRecord{rec}, reviews, map[string]string{"sup": "sam", "other": "olga"}, rubric)
+	if cal.RatedTurns != 1 || cal.BlindTurns != 1 {
+		t.Errorf("rated %d, blind %d; want 1 and 1", cal.RatedTurns, cal.BlindTurns)
+	}
+	v := cal.Criteria[grading.Validation]
+	if v.N != 1 || v.MeanDiff != -1 { // machine 1, sam's latest 2
+		t.Errorf("validation: %+v, want one pair, machine 1 against 2", v)
+	}
+	if x := cal.Criteria[grading.Exploration]; x.N != 1 || x.Exact != 1 {
+		t.Errorf("exploration: %+v, want the earlier score of 3 kept", x)
+	}
+	if b := cal.Blind[grading.Validation]; b.N != 0 {
+		t.Errorf("blind validation: %+v, want none (the latest validation score was not blind)", b)
+	}
+	if len(cal.Supervisors) != 1 || cal.Supervisors[0].Reviewer != "sam" {
+		t.Errorf("supervisors: %+v, want sam alone", cal.Supervisors)
+	}
+}

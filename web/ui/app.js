@@ -491,8 +491,10 @@ function renderTranscript(list, session, feedbackByTurn, withFlags, review) {
   list.replaceChildren();
   const flags = {};
   if (withFlags) for (const f of session.flags || []) flags[f.turn] = f;
-  const reviews = {};
-  for (const r of session.reviews || []) (reviews[r.turn] = reviews[r.turn] || []).push(r);
+  // A review belongs to the response it rated, which may since have been
+  // taken back and answered again under the same turn number.
+  const reviewsOf = (n, at) => (session.reviews || []).filter((r) => r.turn === n &&
+    (r.response_at ? Date.parse(r.response_at) === Date.parse(at) : Date.parse(r.at) >= Date.parse(at)));
   const hints = {};
   for (const h of session.hints || []) (hints[h.after] = hints[h.after] || []).push(h);
   for (const t of session.turns || []) {
@@ -501,6 +503,7 @@ function renderTranscript(list, session, feedbackByTurn, withFlags, review) {
       li.classList.add('attempt');
       li.querySelector('.speaker').textContent = 'You (taken back)';
       list.append(li);
+      if (!review) for (const r of reviewsOf(t.n, a.at)) list.append(reviewNode(r));
     }
     const hidden = review && t.speaker === 'trainee' && review.hidden(t.n);
     const line = lineNode(t.n, t.speaker, t.text, hidden ? [] : evidenceOf(t.scores), session.client_name);
@@ -516,7 +519,7 @@ function renderTranscript(list, session, feedbackByTurn, withFlags, review) {
     list.append(line);
     const fb = feedbackByTurn && feedbackByTurn[t.n];
     if (fb && !hidden) list.append(feedbackNode(fb));
-    if (!hidden) for (const r of reviews[t.n] || []) list.append(reviewNode(r));
+    if (!hidden && t.speaker === 'trainee') for (const r of reviewsOf(t.n, t.at)) list.append(reviewNode(r));
     if (review && t.speaker === 'trainee') list.append(review.control(t.n));
     for (const h of hints[t.n] || []) list.append(coachNode(h));
   }
@@ -1133,7 +1136,15 @@ async function reviewSession(session, byTurn) {
   let open = 0; // the response whose form is open
 
   const mine = () => new Set((session.reviews || []).filter((r) => r.reviewer === me.id).map((r) => r.turn));
-  const hidden = (n) => toggle.checked && !mine().has(n);
+  // seen holds the responses whose machine scores have been on show on
+  // this page: a rating of one of them is not blind, even if blind
+  // rating was turned back on since.
+  const seen = new Set();
+  const hidden = (n) => {
+    const h = toggle.checked && !mine().has(n) && !seen.has(n);
+    if (!h) seen.add(n);
+    return h;
+  };
   const render = () => {
     renderTranscript(list, session, byTurn, true, { hidden, control });
     const responses = (session.turns || []).filter((t) => t.speaker === 'trainee').map((t) => t.n);
@@ -1201,7 +1212,7 @@ async function reviewSession(session, byTurn) {
       }
       save.disabled = true;
       try {
-        await api('POST', `/api/sessions/${encodeURIComponent(session.id)}/reviews`, { turn: n, scores, comment, blind: hidden(n) });
+        await api('POST', `/api/sessions/${encodeURIComponent(session.id)}/reviews`, { turn: n, scores, comment, blind: !seen.has(n) });
         session = await api('GET', `/api/sessions/${encodeURIComponent(session.id)}`);
         open = 0;
         render();

@@ -242,6 +242,24 @@
     return out;
   }
 
+  // serverQuery is the filters as the server takes them. The date fields
+  // hold days in the browser's time zone, as the tables show them; the
+  // server reads a bare date as a day in UTC, so each day goes as the
+  // instants it starts and ends at here.
+  function serverQuery(q) {
+    const out = new URLSearchParams(q);
+    const day = (v, end) => {
+      const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v || '');
+      if (!m) return v;
+      const t = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + (end ? 1 : 0));
+      if (end) t.setMilliseconds(t.getMilliseconds() - 1);
+      return t.toISOString();
+    };
+    if (out.get('from')) out.set('from', day(out.get('from'), false));
+    if (out.get('to')) out.set('to', day(out.get('to'), true));
+    return out;
+  }
+
   function labelled(text, control) {
     const l = el('label', {}, document.createTextNode(text));
     l.append(control);
@@ -344,7 +362,8 @@
 
     const load = async (q) => {
       const seq = ++dashboardLoads;
-      const qs = q.toString() ? `?${q}` : '';
+      const sq = serverQuery(q);
+      const qs = sq.toString() ? `?${sq}` : '';
       for (const box of [traineesBox, scenariosBox, calibrationBox]) box.setAttribute('aria-busy', 'true');
       renderExports(exportsBox, qs);
       const [cohort, stats, cal] = await Promise.allSettled([
@@ -608,7 +627,7 @@
     if (c.rated_turns < 30) {
       notes.append(el('p', { class: 'rough', text: `With fewer than 30 rated responses these numbers are rough: a few more ratings can change them a lot. Read them as a first sign, not a verdict.` }));
     }
-    notes.append(el('p', { class: 'muted', text: 'Weighted kappa says how far the two agree beyond what chance alone would give, counting near misses as partly agreeing: 1 is perfect agreement, 0 is no better than chance, and 0.6 and above is usually taken as substantial. It needs at least two ratings that vary, so it shows as a dash until then.' }));
+    notes.append(el('p', { class: 'muted', text: 'Weighted kappa says how far the two agree beyond what chance alone would give, counting near misses as partly agreeing: 1 is perfect agreement, 0 is no better than chance, and 0.6 and above is usually taken as substantial. It shows as a dash with fewer than two rated responses, or when the machine and the supervisors gave every response one and the same score.' }));
     box.append(notes);
 
     box.append(agreementTable('All ratings, per criterion', c.criteria, crits, true));
