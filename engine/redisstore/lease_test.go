@@ -11,6 +11,18 @@ import (
 	"github.com/repairgym/repairgym/scenarios"
 )
 
+// leasedGym is one server's gym on a shared Redis, with leases.
+func leasedGym(t *testing.T, url, prefix, owner string, grader engine.Grader, ttl time.Duration) *engine.Gym {
+	t.Helper()
+	set, err := scenarios.LoadFS(scenarios.Library(), ".", grading.DefaultRubric().Scale())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := mustOpen(t, url, prefix)
+	return engine.NewGym(engine.GymConfig{Store: s, Catalog: scenarios.NewCatalog(set.Scenarios...),
+		Grader: grader, Leases: s, Owner: owner, LeaseTTL: ttl})
+}
+
 // A lease has one holder at a time: others learn how long it has left,
 // only the holder can release it, and it passes on when it lapses.
 func TestLease(t *testing.T) {
@@ -62,17 +74,9 @@ func TestLease(t *testing.T) {
 func TestGymsShareSessionsByLease(t *testing.T) {
 	srv := redistest.Start(t)
 	prefix := freshPrefix()
-	set, err := scenarios.LoadFS(scenarios.Library(), ".", grading.DefaultRubric().Scale())
-	if err != nil {
-		t.Fatal(err)
-	}
 	const ttl = 2 * time.Second
-	newGym := func(owner string) *engine.Gym {
-		s := mustOpen(t, srv.URL(), prefix)
-		return engine.NewGym(engine.GymConfig{Store: s, Catalog: scenarios.NewCatalog(set.Scenarios...),
-			Grader: grading.NewLexicon(grading.DefaultRubric()), Leases: s, Owner: owner, LeaseTTL: ttl})
-	}
-	a, b := newGym("a"), newGym("b")
+	lexicon := grading.NewLexicon(grading.DefaultRubric())
+	a, b := leasedGym(t, srv.URL(), prefix, "a", lexicon, ttl), leasedGym(t, srv.URL(), prefix, "b", lexicon, ttl)
 	ctx := context.Background()
 	rec, err := a.Start(ctx, engine.User{ID: "u1", Role: engine.RoleTrainee, Cohort: "c1"}, "late-again", "scripted", engine.Practice)
 	if err != nil {
@@ -144,16 +148,11 @@ func TestGymsShareSessionsByLease(t *testing.T) {
 func TestKeepLeasesRenews(t *testing.T) {
 	srv := redistest.Start(t)
 	prefix := freshPrefix()
-	set, err := scenarios.LoadFS(scenarios.Library(), ".", grading.DefaultRubric().Scale())
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Renewals come every third of the lease: only a stall of a whole
 	// second could let it lapse.
 	const ttl = time.Second
 	s := mustOpen(t, srv.URL(), prefix)
-	a := engine.NewGym(engine.GymConfig{Store: s, Catalog: scenarios.NewCatalog(set.Scenarios...),
-		Grader: grading.NewLexicon(grading.DefaultRubric()), Leases: s, Owner: "a", LeaseTTL: ttl})
+	a := leasedGym(t, srv.URL(), prefix, "a", grading.NewLexicon(grading.DefaultRubric()), ttl)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go a.KeepLeases(ctx)
@@ -190,18 +189,9 @@ func (g slowGrader) Grade(ctx context.Context, in grading.Input) (grading.Result
 func TestLeaseHeldThroughALongTurn(t *testing.T) {
 	srv := redistest.Start(t)
 	prefix := freshPrefix()
-	set, err := scenarios.LoadFS(scenarios.Library(), ".", grading.DefaultRubric().Scale())
-	if err != nil {
-		t.Fatal(err)
-	}
 	const ttl = time.Second
-	newGym := func(owner string, grader engine.Grader) *engine.Gym {
-		s := mustOpen(t, srv.URL(), prefix)
-		return engine.NewGym(engine.GymConfig{Store: s, Catalog: scenarios.NewCatalog(set.Scenarios...),
-			Grader: grader, Leases: s, Owner: owner, LeaseTTL: ttl})
-	}
 	lexicon := grading.NewLexicon(grading.DefaultRubric())
-	a, b := newGym("a", slowGrader{lexicon, 3 * ttl}), newGym("b", lexicon)
+	a, b := leasedGym(t, srv.URL(), prefix, "a", slowGrader{lexicon, 3 * ttl}, ttl), leasedGym(t, srv.URL(), prefix, "b", lexicon, ttl)
 	ctx := context.Background()
 	rec, err := a.Start(ctx, engine.User{ID: "u1", Role: engine.RoleTrainee, Cohort: "c1"}, "late-again", "scripted", engine.Practice)
 	if err != nil {

@@ -781,10 +781,16 @@ func (s *Store) Sessions(ctx context.Context, f engine.SessionFilter) ([]engine.
 	if len(matches) == 0 {
 		return []engine.SessionRecord{}, nil
 	}
-	records := make([]*redis.StringCmd, len(matches))
+	return s.records(ctx, matches)
+}
+
+// records reads the whole records of the sessions listed, in one round
+// trip, in the same order; one deleted meanwhile is left out.
+func (s *Store) records(ctx context.Context, matches []engine.SessionRecord) ([]engine.SessionRecord, error) {
+	cmds := make([]*redis.StringCmd, len(matches))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, m := range matches {
-			records[i] = p.Get(ctx, s.sessionKey(m.State.ID, "record"))
+			cmds[i] = p.Get(ctx, s.sessionKey(m.State.ID, "record"))
 		}
 		return nil
 	})
@@ -793,9 +799,9 @@ func (s *Store) Sessions(ctx context.Context, f engine.SessionFilter) ([]engine.
 	}
 	out := make([]engine.SessionRecord, 0, len(matches))
 	for i, m := range matches {
-		data, err := records[i].Bytes()
+		data, err := cmds[i].Bytes()
 		if errors.Is(err, redis.Nil) {
-			continue
+			continue // deleted meanwhile
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read session %q: %w", m.State.ID, err)
@@ -927,32 +933,7 @@ func (s *Store) sessionPage(ctx context.Context, f engine.SessionFilter, entries
 		}
 		return strings.Compare(a.State.ID, b.State.ID)
 	})
-	records := make([]*redis.StringCmd, len(matches))
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, m := range matches {
-			records[i] = p.Get(ctx, s.sessionKey(m.State.ID, "record"))
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("list sessions: %w", err)
-	}
-	out := make([]engine.SessionRecord, 0, len(matches))
-	for i, m := range matches {
-		data, err := records[i].Bytes()
-		if errors.Is(err, redis.Nil) {
-			continue // deleted meanwhile
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read session %q: %w", m.State.ID, err)
-		}
-		var rec engine.SessionRecord
-		if err := json.Unmarshal(data, &rec); err != nil {
-			return nil, fmt.Errorf("decode session %q: %w", m.State.ID, err)
-		}
-		out = append(out, rec)
-	}
-	return out, nil
+	return s.records(ctx, matches)
 }
 
 // fillUpdated sets the update time of recs[i], for each i in which, from
