@@ -1302,11 +1302,40 @@ async function showUsers() {
       const users = await api('GET', '/api/users');
       rows.replaceChildren();
       for (const u of users) {
-        rows.append(el('tr', {}, el('td', { text: u.username }), el('td', { text: label(u.role) }), el('td', { text: u.cohort || '—' })));
+        const tr = el('tr', {}, el('td', { text: u.username }), el('td', { text: label(u.role) }), el('td', { text: u.cohort || '—' }));
+        if (me.role === 'admin') tr.append(dataCell(u));
+        rows.append(tr);
       }
     } catch (e) {
-      rows.replaceChildren(el('tr', {}, el('td', { colspan: '3', class: 'error', text: e.message })));
+      rows.replaceChildren(el('tr', {}, el('td', { colspan: '4', class: 'error', text: e.message })));
     }
+  };
+  // dataCell lets an admin hand a person their data, or delete it: every
+  // session they practised, then the account. Deleting asks for the
+  // username typed out, since it cannot be undone.
+  const dataCell = (u) => {
+    const td = el('td', { class: 'data-actions' });
+    td.append(el('a', { href: `/api/users/${encodeURIComponent(u.id)}/export`, download: '', text: 'Download' }));
+    if (u.id === me.id) return td;
+    const del = el('button', { type: 'button', class: 'small-btn danger', text: 'Delete…', 'aria-label': `Delete ${u.username} and all their data` });
+    del.addEventListener('click', async () => {
+      const typed = prompt(`This deletes ${u.username}'s account and every session they practised, with its transcript and reviews. It cannot be undone. Download their data first if they asked for it.\n\nType the username to confirm:`);
+      if (typed === null) return;
+      if (typed.trim() !== u.username) {
+        announce('Not deleted: the username did not match.');
+        alert('Not deleted: the username did not match.');
+        return;
+      }
+      try {
+        await api('DELETE', `/api/users/${encodeURIComponent(u.id)}`);
+        announce(`Deleted ${u.username} and their data.`);
+        await load();
+      } catch (e) {
+        alert(`Not deleted: ${e.message}`);
+      }
+    });
+    td.append(document.createTextNode(' '), del);
+    return td;
   };
   const form = $('#user-form');
   form.addEventListener('submit', async (ev) => {
