@@ -3,11 +3,14 @@ package web
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -167,7 +170,8 @@ func (s *Server) progressChart(c echo.Context) error {
 
 // reportScope reads the filters of the dashboards, as the exports read
 // them, and loads the sessions they cover, with the usernames of the
-// people in them.
+// people in them. What it loads is shared, read-only, with the requests
+// the same page makes at the same moment (see scopeCache).
 func (s *Server) reportScope(c echo.Context) (report.Filter, []engine.SessionRecord, map[string]string, error) {
 	ctx := c.Request().Context()
 	sc, err := s.sessionScope(c)
@@ -178,11 +182,25 @@ func (s *Server) reportScope(c echo.Context) (report.Filter, []engine.SessionRec
 	if sc.none {
 		return f, nil, map[string]string{}, nil
 	}
-	recs, err := s.cfg.Store.Sessions(ctx, sc.filter)
-	if err != nil {
+	key := sc.viewer.ID + "\x00" + c.QueryParams().Encode()
+	if e, ok := s.scopes.get(key); ok {
+		return f, e.recs, e.names, nil
+	}
+	var recs []engine.SessionRecord
+	// Newest first: once past the start of the range, nothing older can
+	// match, and it is not read.
+	err = s.cfg.Store.EachSession(ctx, sc.filter, func(rec engine.SessionRecord) error {
+		if !f.From.IsZero() && rec.State.Started.Before(f.From) {
+			return errEnough
+		}
+		if f.Matches(rec) {
+			recs = append(recs, rec)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errEnough) {
 		return f, nil, nil, err
 	}
-	recs = f.Select(recs)
 	users, err := s.cfg.Store.Users(ctx, f.Cohort)
 	if err != nil {
 		return f, nil, nil, err
@@ -191,7 +209,58 @@ func (s *Server) reportScope(c echo.Context) (report.Filter, []engine.SessionRec
 	for _, u := range users {
 		names[u.ID] = u.Username
 	}
+	s.scopes.put(key, scopeEntry{recs: recs, names: names})
 	return f, recs, names, nil
+}
+
+// errEnough stops an iteration that has what it needs.
+var errEnough = errors.New("enough")
+
+// scopeCache keeps the sessions a dashboard loaded for a few seconds. The
+// page asks for its tables and its charts at once, and each would
+// otherwise read every session in scope again.
+type scopeCache struct {
+	mu      sync.Mutex
+	entries map[string]scopeEntry
+}
+
+type scopeEntry struct {
+	at    time.Time
+	recs  []engine.SessionRecord
+	names map[string]string
+}
+
+// scopeTTL is how long a dashboard's sessions are reused: long enough for
+// one page's requests, short enough that a reload shows what changed.
+const scopeTTL = 5 * time.Second
+
+func (sc *scopeCache) get(key string) (scopeEntry, bool) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	e, ok := sc.entries[key]
+	if !ok || time.Since(e.at) > scopeTTL {
+		return scopeEntry{}, false
+	}
+	return e, true
+}
+
+func (sc *scopeCache) put(key string, e scopeEntry) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.entries == nil {
+		sc.entries = map[string]scopeEntry{}
+	}
+	for k, old := range sc.entries {
+		if time.Since(old.at) > scopeTTL {
+			delete(sc.entries, k)
+		}
+	}
+	if len(sc.entries) >= 32 {
+		// Many people at once: keep none rather than grow.
+		clear(sc.entries)
+	}
+	e.at = time.Now()
+	sc.entries[key] = e
 }
 
 // cohort serves GET /api/cohort: a row per trainee with their criterion

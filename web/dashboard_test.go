@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -390,5 +391,39 @@ func TestDashboardFilterDoesNotResolveOtherCohorts(t *testing.T) {
 		if res.Filter.Trainee != name || len(res.Rows) != 0 {
 			t.Errorf("?trainee=%s echoed %q with %d rows", name, res.Filter.Trainee, len(res.Rows))
 		}
+	}
+}
+
+// countingStore counts the reads of every session in a scope.
+type countingStore struct {
+	engine.Store
+	each atomic.Int32
+}
+
+func (s *countingStore) EachSession(ctx context.Context, f engine.SessionFilter, fn func(engine.SessionRecord) error) error {
+	s.each.Add(1)
+	return s.Store.EachSession(ctx, f, fn)
+}
+
+// One dashboard page reads its sessions once, however many of its tables
+// and charts ask for them; other filters read again.
+func TestDashboardReadsOncePerPage(t *testing.T) {
+	var store *countingStore
+	ts := newTestServer(t, func(c *Config) {
+		store = &countingStore{Store: c.Store}
+		c.Store = store
+	})
+	sam := ts.user(t, "sam", engine.RoleSupervisor, "c1")
+	for _, path := range []string{"/api/cohort?to=2026-12-01", "/api/scenario-stats?to=2026-12-01", "/api/calibration?to=2026-12-01", "/api/cohort/chart.svg?to=2026-12-01"} {
+		if st, _, _ := ts.getRaw(t, sam.token, path); st != http.StatusOK {
+			t.Fatalf("%s: %d", path, st)
+		}
+	}
+	if n := store.each.Load(); n != 1 {
+		t.Errorf("one page read its sessions %d times, want once", n)
+	}
+	ts.getRaw(t, sam.token, "/api/cohort?to=2026-11-01")
+	if n := store.each.Load(); n != 2 {
+		t.Errorf("another filter read %d times in all, want 2", n)
 	}
 }

@@ -95,6 +95,7 @@ type Server struct {
 	metrics   *metrics
 	hub       *hub
 	bus       Bus
+	scopes    scopeCache
 	logins    *loginLimiter
 	// dummyHash is compared against when a username is unknown, so that
 	// a failed login takes as long either way and does not reveal which
