@@ -515,6 +515,25 @@ func TestBrowserPracticeFlags(t *testing.T) {
 	if flags := ts.mustRecord(t, aid).State.Flags; len(flags) != 0 {
 		t.Errorf("flags after taking the mark back: %+v", flags)
 	}
+	// The assessment's feedback comes with its end, not before.
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys("#response", "I was late, and that's on me."),
+		chromedp.Click("#composer button[type=submit]"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the client's reply", `document.querySelectorAll('li.line.client').length === 2`)
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('li.feedback').length`)); n != 0 {
+		t.Errorf("%d feedback cards during the assessment", n)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`),
+		chromedp.Click("#end"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the held feedback at the end", `document.querySelectorAll('li.feedback').length === 1`)
+	shots.take(ctx, "assessment-ended")
 }
 
 // chooseProblem selects the problem listed at a line of the editor and

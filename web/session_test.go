@@ -199,11 +199,14 @@ func TestAssessmentHoldsFeedbackUntilTheEnd(t *testing.T) {
 	if tess.do(http.MethodGet, "/api/sessions/"+id+"/feedback", nil, &fbs); len(fbs) != 0 {
 		t.Errorf("feedback before the end: %d items", len(fbs))
 	}
+	// Feedback frames are for practice alone: the assessment ends with
+	// the end frame, and its feedback is read from the session.
 	ws.send(map[string]any{"type": "end"})
-	fb := ws.next()
-	end := ws.next()
-	if fb["type"] != "feedback" || num(fb["turn"]) != 2 || end["type"] != "end" || end["outcome"] != engine.Abandoned {
-		t.Fatalf("at the end: %v then %v; want the held feedback, then end", fb["type"], end)
+	if end := ws.next(); end["type"] != "end" || end["outcome"] != engine.Abandoned {
+		t.Fatalf("at the end: %v; want end, and no feedback frame", end)
+	}
+	if tess.do(http.MethodGet, "/api/sessions/"+id+"/feedback", nil, &fbs); len(fbs) != 1 || fbs[0].Turn != 2 {
+		t.Errorf("feedback after the end: %+v, want the card of turn 2", fbs)
 	}
 	tess.do(http.MethodGet, "/api/sessions/"+id, nil, &got)
 	if got.Turns[1].Scores == nil || len(got.Flags) != 1 || got.Flags[0].Correct == nil || len(got.Reviews) != 1 {

@@ -583,7 +583,7 @@ func (s *Server) handleMessage(ctx context.Context, c *conn, data []byte) (stop 
 		}
 		out = append(out, map[string]any{"type": "client_turn", "turn": step.Client.N, "text": step.Client.Text})
 		if step.Summary != nil {
-			out = append(out, s.endMessages(ctx, rec)...)
+			out = append(out, endMessage(rec))
 		}
 		s.hub.broadcast(c.sessionID, out...)
 		s.changed(ctx, c.sessionID)
@@ -631,7 +631,7 @@ func (s *Server) handleMessage(ctx context.Context, c *conn, data []byte) (stop 
 			out = append(out, map[string]any{"type": "client_turn", "turn": step.Client.N, "text": step.Client.Text})
 		}
 		if step.Summary != nil {
-			out = append(out, s.endMessages(ctx, rec)...)
+			out = append(out, endMessage(rec))
 		}
 		s.hub.broadcast(c.sessionID, out...)
 		s.changed(ctx, c.sessionID)
@@ -650,7 +650,7 @@ func (s *Server) handleMessage(ctx context.Context, c *conn, data []byte) (stop 
 			s.sendEngineError(c, err)
 			return false
 		}
-		s.hub.broadcast(c.sessionID, s.endMessages(ctx, rec)...)
+		s.hub.broadcast(c.sessionID, endMessage(rec))
 		s.changed(ctx, c.sessionID)
 		return true
 	default:
@@ -681,19 +681,3 @@ func endMessage(rec engine.SessionRecord) map[string]any {
 	return map[string]any{"type": "end", "outcome": rec.State.Outcome, "summary": rec.State.Summary}
 }
 
-// endMessages closes a session for the browser: in assessment mode the
-// feedback held back until now, then the end.
-func (s *Server) endMessages(ctx context.Context, rec engine.SessionRecord) []any {
-	var out []any
-	if rec.State.Mode == engine.Assessment {
-		fbs, err := s.gym.Feedback(ctx, rec.State.ID)
-		if err != nil {
-			// The end still goes out; the cards are in the transcript.
-			s.log.Warn("socket: held feedback", "session", rec.State.ID, "err", err)
-		}
-		for _, fb := range fbs {
-			out = append(out, feedbackMessage(fb))
-		}
-	}
-	return append(out, endMessage(rec))
-}

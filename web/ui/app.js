@@ -769,6 +769,13 @@ async function showPractice(id) {
         setStatus(outcomes[m.outcome] || '');
         renderDebrief($('#debrief'), m.outcome, m.summary, sess.session && sess.session.mode);
         sess.closed = true;
+        // An assessment's feedback was held until now; it is read from
+        // the session rather than sent card by card.
+        if (sess.session && sess.session.mode === 'assessment') {
+          api('GET', `/api/sessions/${encodeURIComponent(id)}`)
+            .then((whole) => { sess.session = whole; loadFeedback(); })
+            .catch(() => { /* the transcript page has them */ });
+        }
         break;
       case 'flag_result': {
         flagResult.textContent = flagResultText(m, sentFlag);
