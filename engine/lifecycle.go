@@ -6,6 +6,21 @@ import (
 	"time"
 )
 
+// Drop forgets this server's copy of a session another server deleted,
+// without touching the store. A change under way finishes first; its
+// save then finds the session gone.
+func (g *Gym) Drop(ctx context.Context, id string) {
+	l := g.inMemory(id)
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	g.forget(id, l)
+	g.release(ctx, id, l.leased)
+	l.leased = time.Time{}
+}
+
 // Delete forgets a session for good: in the store, with its reviews, and
 // in this server's memory, so that nothing can show or save it again. A
 // change in progress on it finishes first; a change that was waiting for

@@ -35,6 +35,9 @@ const (
 	// hint; eventHintFailed answers the supervisor who sent it.
 	eventHintRequest = "hint_request"
 	eventHintFailed  = "hint_failed"
+	// eventDeleted says a session was deleted: other servers drop their
+	// copy and close its sockets.
+	eventDeleted = "deleted"
 )
 
 // event is what goes over the bus, as JSON.

@@ -165,7 +165,7 @@ func (s *Server) deleteSessionsOf(ctx context.Context, userID string) (int, erro
 	}
 	n := 0
 	for _, rec := range recs {
-		err := s.gym.Delete(ctx, rec.State.ID)
+		err := s.deleteSession(ctx, rec.State.ID, "account deleted")
 		switch engine.ErrorCode(err) {
 		case "":
 			n++
@@ -175,6 +175,27 @@ func (s *Server) deleteSessionsOf(ctx context.Context, userID string) (int, erro
 		}
 	}
 	return n, nil
+}
+
+// deleteSession deletes a session, closes its sockets here saying why,
+// and tells the other servers, which drop their copy of it and close its
+// sockets there.
+func (s *Server) deleteSession(ctx context.Context, id, why string) error {
+	if err := s.gym.Delete(ctx, id); err != nil {
+		return err
+	}
+	s.hub.closeSession(id, why)
+	s.publish(ctx, id, event{Kind: eventDeleted})
+	return nil
+}
+
+// closeSession closes every socket open on a session.
+func (h *hub) closeSession(id, why string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.conns[id] {
+		c.close(websocket.ClosePolicyViolation, why)
+	}
 }
 
 // closeUser closes every socket of a user, practising or observing, and
@@ -219,7 +240,7 @@ func (s *Server) deleteOldTranscripts(ctx context.Context, now time.Time) (int, 
 			continue
 		}
 		if err == nil {
-			err = s.gym.Delete(ctx, rec.State.ID)
+			err = s.deleteSession(ctx, rec.State.ID, "session deleted")
 		}
 		switch engine.ErrorCode(err) {
 		case "":

@@ -167,6 +167,14 @@ func (s *Server) dispatch(ctx context.Context, session string, data []byte) {
 				s.publish(ctx, session, event{Kind: eventHintFailed, Ref: ev.Ref, Code: engine.ErrorCode(err), Message: engine.ErrorMessage(err)})
 			}
 		}()
+	case eventDeleted:
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			// Waits for a turn under way, so not on the listener.
+			s.gym.Drop(ctx, session)
+		}()
+		s.hub.closeSession(session, "session deleted")
 	case eventHintFailed:
 		if p := s.hub.answered(ev.Ref); p != nil {
 			s.sendError(p.c, ev.Code, ev.Message)

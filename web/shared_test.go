@@ -127,3 +127,41 @@ func TestAnswerSavedButNotConfirmed(t *testing.T) {
 		t.Errorf("after the second try: pending %v, responses %v; want 3 and 1", st["pending"], st["responses"])
 	}
 }
+
+// Deleting a trainee on one server closes their session's sockets on the
+// others, which drop their copy of it: nothing of it is served after.
+func TestDeleteReachesOtherServers(t *testing.T) {
+	redis := redistest.Start(t)
+	a := onRedis(t, redis.URL(), 10*time.Second)
+	b := onRedis(t, redis.URL(), 10*time.Second)
+	a.addUser(t, "tess", engine.RoleTrainee, "c1")
+	ada := a.user(t, "ada", engine.RoleAdmin, "")
+	tess := b.login(t, "tess")
+	id := tess.startSession("late-again", engine.Practice)
+	ws := tess.dial(id)
+	defer ws.close()
+	ws.state()
+	sam := b.user(t, "sam", engine.RoleSupervisor, "c1")
+	obs, _ := b.dialObserve(t, sam.token, id, b.url)
+	defer obs.close()
+	obs.state()
+
+	if st := ada.do(http.MethodDelete, "/api/users/"+tess.user.ID, nil, nil); st != http.StatusNoContent {
+		t.Fatalf("delete on a: %d", st)
+	}
+	for name, s := range map[string]*socket{"the trainee's": ws, "the observer's": obs} {
+		s.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for {
+			if _, _, err := s.ws.ReadMessage(); err != nil {
+				if !websocket.IsCloseError(err, websocket.ClosePolicyViolation) {
+					t.Errorf("%s socket on b: %v, want close 1008", name, err)
+				}
+				break
+			}
+		}
+	}
+	var got map[string]any
+	if st := sam.do(http.MethodGet, "/api/sessions/"+id, nil, &got); st != http.StatusNotFound {
+		t.Errorf("the session on b after the delete: %d, want 404", st)
+	}
+}
