@@ -680,4 +680,3 @@ func feedbackMessage(fb engine.Feedback) map[string]any {
 func endMessage(rec engine.SessionRecord) map[string]any {
 	return map[string]any{"type": "end", "outcome": rec.State.Outcome, "summary": rec.State.Summary}
 }
-
