@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -186,19 +185,14 @@ func (s *Server) reportScope(c echo.Context) (report.Filter, []engine.SessionRec
 	if e, ok := s.scopes.get(key); ok {
 		return f, e.recs, e.names, nil
 	}
+	// As the exports read them: newest first, stopping at the start of
+	// the range.
 	var recs []engine.SessionRecord
-	// Newest first: once past the start of the range, nothing older can
-	// match, and it is not read.
-	err = s.cfg.Store.EachSession(ctx, sc.filter, func(rec engine.SessionRecord) error {
-		if !f.From.IsZero() && rec.State.Started.Before(f.From) {
-			return errEnough
-		}
-		if f.Matches(rec) {
-			recs = append(recs, rec)
-		}
+	err = s.eachInScope(ctx, sc, func(rec engine.SessionRecord) error {
+		recs = append(recs, rec)
 		return nil
 	})
-	if err != nil && !errors.Is(err, errEnough) {
+	if err != nil {
 		return f, nil, nil, err
 	}
 	users, err := s.cfg.Store.Users(ctx, f.Cohort)
@@ -212,9 +206,6 @@ func (s *Server) reportScope(c echo.Context) (report.Filter, []engine.SessionRec
 	s.scopes.put(key, scopeEntry{recs: recs, names: names})
 	return f, recs, names, nil
 }
-
-// errEnough stops an iteration that has what it needs.
-var errEnough = errors.New("enough")
 
 // scopeCache keeps the sessions a dashboard loaded for a few seconds. The
 // page asks for its tables and its charts at once, and each would

@@ -150,8 +150,8 @@ func queryTime(name, v string, end bool) (time.Time, error) {
 // before the scope's from: the rest, newer first, started earlier still.
 var errPastFrom = errors.New("past the start of the range")
 
-// eachExported calls fn with each session in the scope, newest first.
-func (s *Server) eachExported(ctx context.Context, sc sessionScope, fn func(engine.SessionRecord) error) error {
+// eachInScope calls fn with each session in the scope, newest first.
+func (s *Server) eachInScope(ctx context.Context, sc sessionScope, fn func(engine.SessionRecord) error) error {
 	if sc.none {
 		return nil
 	}
@@ -239,7 +239,7 @@ func (s *Server) stream(c echo.Context, sc sessionScope, ex download) error {
 		return rc.Flush()
 	}
 	n := 0
-	err := s.eachExported(ctx, sc, func(rec engine.SessionRecord) error {
+	err := s.eachInScope(ctx, sc, func(rec engine.SessionRecord) error {
 		if err := ex.write(ctx, &buf, rec); err != nil {
 			return fmt.Errorf("session %s: %w", rec.State.ID, err)
 		}
