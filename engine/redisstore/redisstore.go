@@ -693,6 +693,20 @@ func (s *Store) reindex(ctx context.Context, rec engine.SessionRecord, old []any
 	return nil
 }
 
+// filterIndex returns the index a listing reads: that of the most
+// selective field the filter gives.
+func (s *Store) filterIndex(f engine.SessionFilter) string {
+	switch {
+	case f.Trainee != "":
+		return s.sessionIndexKey("trainee", f.Trainee)
+	case f.Scenario != "":
+		return s.sessionIndexKey("scenario", f.Scenario)
+	case f.Cohort != "":
+		return s.sessionIndexKey("cohort", f.Cohort)
+	}
+	return s.sessionIndexKey("", "")
+}
+
 // listChunk is how many index entries a listing reads at a time.
 const listChunk = 256
 
@@ -702,15 +716,7 @@ const listChunk = 256
 // only for the sessions it returns. With a Limit it stops reading the
 // index once no later entry can make the cut.
 func (s *Store) Sessions(ctx context.Context, f engine.SessionFilter) ([]engine.SessionRecord, error) {
-	index := s.sessionIndexKey("", "")
-	switch {
-	case f.Trainee != "":
-		index = s.sessionIndexKey("trainee", f.Trainee)
-	case f.Scenario != "":
-		index = s.sessionIndexKey("scenario", f.Scenario)
-	case f.Cohort != "":
-		index = s.sessionIndexKey("cohort", f.Cohort)
-	}
+	index := s.filterIndex(f)
 	var matches []engine.SessionRecord
 	newer := func(a, b engine.SessionRecord) int {
 		if c := b.State.Started.Compare(a.State.Started); c != 0 {
@@ -825,15 +831,7 @@ const eachChunk = 100
 // the same microsecond are read together and ordered on their heads, as
 // Sessions orders them.
 func (s *Store) EachSession(ctx context.Context, f engine.SessionFilter, fn func(engine.SessionRecord) error) error {
-	index := s.sessionIndexKey("", "")
-	switch {
-	case f.Trainee != "":
-		index = s.sessionIndexKey("trainee", f.Trainee)
-	case f.Scenario != "":
-		index = s.sessionIndexKey("scenario", f.Scenario)
-	case f.Cohort != "":
-		index = s.sessionIndexKey("cohort", f.Cohort)
-	}
+	index := s.filterIndex(f)
 	passed := 0
 	below := "+inf"
 	for {
