@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -84,4 +85,24 @@ func TestBrowserWatchAndHint(t *testing.T) {
 		const li = document.querySelector('#conversation li.line.coach');
 		return li !== null && li.previousElementSibling !== null && li.previousElementSibling.matches('li.line.client, li.feedback');
 	})()`)
+}
+
+// A session deleted while a supervisor watches it ends the live view with
+// a word on what happened, rather than reconnecting for ever.
+func TestBrowserWatchedSessionDeleted(t *testing.T) {
+	ts := newTestServer(t)
+	tess := ts.user(t, "tess", engine.RoleTrainee, "c1")
+	ts.addUser(t, "sue", engine.RoleSupervisor, "c1")
+	ada := ts.user(t, "ada", engine.RoleAdmin, "")
+	id := tess.startSession("late-again", engine.Practice)
+	sup := browser(t)
+	logIn(t, sup, ts.url, "sue")
+	if err := chromedp.Do(sup, chromedp.Navigate(ts.url+"/#/sessions/"+id)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, sup, "the live view", `(document.querySelector('#live-status')?.textContent || '').includes('Watching live')`)
+	if st := ada.do(http.MethodDelete, "/api/users/"+tess.user.ID, nil, nil); st != http.StatusNoContent {
+		t.Fatalf("delete: %d", st)
+	}
+	waitFor(t, sup, "the end of the live view", `(document.querySelector('#live-status')?.textContent || '').includes('no longer there') && document.querySelector('#hint-form').hidden`)
 }

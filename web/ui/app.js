@@ -581,13 +581,16 @@ function renderDebrief(box, outcome, summary, mode) {
 // over HTTP whether the session is still there: a socket refused at the
 // door closes without saying why. A lost login goes to the login page (api
 // does that); a session that is gone stays gone, and onGone is told.
-function connectSession(sess, { onMessage, setStatus, onGone }) {
+// path is the socket's: "ws" for the trainee's, "observe" for a
+// supervisor watching; onOpen is told of each connection made.
+function connectSession(sess, { onMessage, setStatus, onGone, path = 'ws', onOpen = () => setStatus('') }) {
+  sess.tries = sess.tries || 0;
   const connect = () => {
     if (sess.closed) return;
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const ws = new WebSocket(`${proto}//${location.host}/api/sessions/${encodeURIComponent(sess.id)}/ws`);
+    const ws = new WebSocket(`${proto}//${location.host}/api/sessions/${encodeURIComponent(sess.id)}/${path}`);
     sess.ws = ws;
-    ws.onopen = () => { sess.tries = 0; setStatus(''); };
+    ws.onopen = () => { sess.tries = 0; onOpen(); };
     ws.onmessage = (ev) => {
       let m;
       try { m = JSON.parse(ev.data); } catch { return; }
@@ -602,7 +605,9 @@ function connectSession(sess, { onMessage, setStatus, onGone }) {
         if (e.status === 404 || e.status === 403) {
           sess.closed = true;
           onGone();
-          setStatus('This session cannot be opened: it does not exist, or it is not yours. Go back to My sessions.');
+          setStatus(path === 'observe'
+            ? 'This session is no longer there: it may have been deleted. Go back to Cohort sessions.'
+            : 'This session cannot be opened: it does not exist, or it is not yours. Go back to My sessions.');
           return;
         }
         if (!me) { sess.closed = true; return; }
@@ -1244,7 +1249,7 @@ async function reviewSession(session, byTurn) {
 // watchSession follows a session someone else is playing, over the
 // observer's socket, and lets a supervisor send the trainee a hint.
 function watchSession(session, byTurn) {
-  const sess = { id: session.id, closed: false, ws: null };
+  const sess = { id: session.id, closed: false, ws: null, tries: 0, session };
   current = sess;
   const list = $('#conversation');
   const live = $('#live-status');
@@ -1253,36 +1258,30 @@ function watchSession(session, byTurn) {
   const err = $('#hint-error');
   // An assessment is the trainee's own work: it is watched, not helped.
   form.hidden = session.mode === 'assessment';
-  const connect = () => {
-    if (sess.closed || current !== sess) return;
-    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const ws = new WebSocket(`${proto}//${location.host}/api/sessions/${encodeURIComponent(sess.id)}/observe`);
-    sess.ws = ws;
-    ws.onopen = () => { live.textContent = 'Watching live: new turns appear as they happen.'; };
-    ws.onmessage = (ev) => {
-      let m;
-      try { m = JSON.parse(ev.data); } catch { return; }
-      if (m.type === 'state') {
-        renderTranscript(list, m.session, byTurn, true);
-        if (m.session.status === 'ended') {
-          form.hidden = true;
-          live.textContent = 'The session has ended.';
-          renderDebrief($('#debrief'), m.session.outcome, m.session.summary, m.session.mode);
-          sess.closed = true;
-          ws.close(1000);
-        } else if (m.session.status === 'paused') {
-          live.textContent = 'Paused by the trainee.';
-        }
-      } else if (m.type === 'error') {
-        err.textContent = sentence(m.message);
+  const onMessage = (m) => {
+    if (m.type === 'state') {
+      sess.session = m.session;
+      renderTranscript(list, m.session, byTurn, true);
+      if (m.session.status === 'ended') {
+        form.hidden = true;
+        live.textContent = 'The session has ended.';
+        renderDebrief($('#debrief'), m.session.outcome, m.session.summary, m.session.mode);
+        sess.closed = true;
+        sess.ws.close(1000);
+      } else if (m.session.status === 'paused') {
+        live.textContent = 'Paused by the trainee.';
       }
-    };
-    ws.onclose = () => {
-      if (sess.closed || current !== sess) return;
-      live.textContent = 'Connection lost — reconnecting…';
-      setTimeout(connect, 2000);
-    };
+    } else if (m.type === 'error') {
+      err.textContent = sentence(m.message);
+    }
   };
+  const connect = () => connectSession(sess, {
+    path: 'observe',
+    onMessage,
+    setStatus: (s) => { live.textContent = s; },
+    onOpen: () => { live.textContent = 'Watching live: new turns appear as they happen.'; },
+    onGone: () => { form.hidden = true; },
+  });
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     err.textContent = '';
