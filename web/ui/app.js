@@ -2081,7 +2081,7 @@ async function showAuthorEditor(routeId) {
     let draft = ta.value;
     const id = yamlField(draft, 'id');
     if (!id) {
-      saveStatus.textContent = 'Not saved: the file needs an id on its first line, such as “id: my-scenario”.';
+      saveStatus.textContent = 'Not saved: the file needs an id near the top, such as “id: my-scenario”.';
       saveStatus.classList.add('error');
       return;
     }
@@ -2093,6 +2093,12 @@ async function showAuthorEditor(routeId) {
       } catch (e) {
         if (e.status !== 404) throw e; // 404: a new scenario
       }
+      if (latest && id !== scenarioId &&
+        !confirm(`A scenario with the id “${id}” already exists (version ${latest}). Saving makes this draft its next version, which trainees will then practise instead. Save anyway?`)) {
+        // A draft whose id is another scenario's would become that
+        // scenario's next version, replacing it for trainees.
+        throw new Error(`a scenario with the id “${id}” already exists. Change the id near the top to a name of your own, or save to replace it.`);
+      }
       const notes = [];
       const version = parseInt(yamlField(draft, 'version'), 10);
       if (latest && !(version > latest) && /^version:/m.test(draft)) {
@@ -2100,7 +2106,7 @@ async function showAuthorEditor(routeId) {
         lines.replaceDraft(draft);
         notes.push(`Version ${latest} is already saved, so the draft’s version was raised to ${latest + 1}.`);
       }
-      if (scenarioId && id !== scenarioId) notes.push(`The id is now “${id}”, so this was saved as a scenario of its own.`);
+      if (scenarioId && id !== scenarioId && !latest) notes.push(`The id is now “${id}”, so this was saved as a scenario of its own.`);
       const put = () => fetchRaw('PUT', scenarioPath(id, `?share=${share.value}`), draft);
       let res;
       try {

@@ -1,0 +1,46 @@
+package web
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/repairgym/repairgym/engine"
+)
+
+// A draft whose id is changed to another scenario's would replace that
+// scenario for trainees: the author is asked first, and saying no saves
+// nothing.
+func TestBrowserRenameOntoAnotherScenario(t *testing.T) {
+	ts := newTestServer(t)
+	ts.addUser(t, "sue", engine.RoleSupervisor, "c1")
+	ctx := browser(t)
+	logIn(t, ctx, ts.url, "sue")
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.url+"/#/author/late-again")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the source", `(document.querySelector('#source')?.value || '').includes('id: late-again')`)
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		const ta = document.querySelector('#source');
+		ta.value = ta.value.replace('id: late-again', 'id: too-quick-yes');
+		ta.dispatchEvent(new Event('input', { bubbles: true }));
+		window.asked = '';
+		window.confirm = (q) => { window.asked = q; return false; };
+	})()`), chromedp.Click("#save")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the refusal", `document.querySelector('#save-status').textContent.startsWith('Not saved: a scenario with the id “too-quick-yes” already exists')`)
+	evalBool(t, ctx, "the question", `window.asked.includes('already exists')`)
+	if vs, err := ts.store.ScenarioVersions(context.Background(), "too-quick-yes"); err != nil || len(vs) != 0 {
+		t.Fatalf("too-quick-yes after saying no: %v %v", vs, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`), chromedp.Click("#save")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the save", `document.querySelector('#save-status').textContent.startsWith('Saved version 2.')`)
+	if got := text(t, ctx, "#save-status"); strings.Contains(got, "of its own") {
+		t.Errorf("the status says a scenario of its own: %q", got)
+	}
+}
