@@ -243,6 +243,10 @@ type State struct {
 	// answer; the next answer carries them as its attempts.
 	Retracted []Attempt `json:"retracted,omitempty"`
 	Flags     []Flag    `json:"flags,omitempty"`
+	// Passed holds the client lines the trainee judged not a rupture
+	// where the answer is shown at once (practice): that judgement, like
+	// a flag, is final.
+	Passed []int `json:"passed,omitempty"`
 	// Hints are a supervisor's notes to the trainee during the session,
 	// kept beside the transcript rather than in it: they are not lines of
 	// the conversation, and turn numbers count only those.
@@ -305,6 +309,7 @@ func (st State) Clone() State {
 	}
 	c.Retracted = cloneAttempts(st.Retracted)
 	c.Flags = append([]Flag(nil), st.Flags...)
+	c.Passed = append([]int(nil), st.Passed...)
 	c.Hints = append([]Hint(nil), st.Hints...)
 	c.Summary = st.Summary.clone()
 	return c

@@ -148,14 +148,14 @@ func (g *Gym) Start(ctx context.Context, trainee User, scenarioID, persona, mode
 	if !ok {
 		return SessionRecord{}, Errorf(ENOTFOUND, "scenario %q not found", scenarioID)
 	}
-	if _, ok := g.voices[persona]; !ok {
-		return SessionRecord{}, Errorf(EINVALID, "the %q client voice is not set up on this server; choose the scripted client", persona)
-	}
 	if mode == Recognition {
 		// Recognition scores each line against its annotation: the lines
 		// must be the annotated ones, not a model's rewording, which could
 		// add a sign of rupture to an ordinary line or take one away.
 		persona = Scripted{}.Name()
+	}
+	if _, ok := g.voices[persona]; !ok {
+		return SessionRecord{}, Errorf(EINVALID, "the %q client voice is not set up on this server; choose the scripted client", persona)
 	}
 	sess, err := New(NewID(), scn, mode, newSeed(), g.config(persona, g.rubrics.Current()))
 	if err != nil {

@@ -145,6 +145,22 @@ func TestJudgementsAreFinalOnceRevealed(t *testing.T) {
 	if err := practice.Unflag(1); engine.ErrorCode(err) != engine.EDUPLICATE {
 		t.Errorf("taking back a revealed mark in practice: %v", err)
 	}
+	// Letting a line pass shows the answer too: it cannot be flagged
+	// after.
+	passed, _ := engine.New("q", annotated(t), engine.Practice, 1, engine.Config{Grader: grader})
+	passed.Start(ctx, nil)
+	if err := passed.Unflag(1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := passed.Flag(1, scenarios.Confrontation, ""); engine.ErrorCode(err) != engine.EDUPLICATE {
+		t.Errorf("flagging a line let pass in practice: %v", err)
+	}
+	if err := passed.Unflag(1); engine.ErrorCode(err) != engine.EDUPLICATE {
+		t.Errorf("letting a line pass twice in practice: %v", err)
+	}
+	if len(passed.State().Flags) != 0 {
+		t.Errorf("flags after a pass: %+v", passed.State().Flags)
+	}
 
 	rec, _ := engine.New("r", annotated(t), engine.Recognition, 1, engine.Config{})
 	rec.Start(ctx, nil)

@@ -334,6 +334,13 @@ func (s *Session) Retry(n int) error {
 		}
 	}
 	s.st.Flags = flags
+	passed := s.st.Passed[:0:0]
+	for _, p := range s.st.Passed {
+		if p <= ti {
+			passed = append(passed, p)
+		}
+	}
+	s.st.Passed = passed
 	// Hints given after the answer taken back stay in the record, placed
 	// after the client's line that is answered again: they were about
 	// this moment.
@@ -406,6 +413,9 @@ func (s *Session) Unflag(n int) error {
 		return err
 	}
 	s.unflag(n)
+	if s.st.Mode == Practice {
+		s.st.Passed = append(s.st.Passed, n)
+	}
 	s.st.Updated = s.now()
 	return nil
 }
@@ -425,6 +435,9 @@ func (s *Session) checkJudgement(n int) error {
 		if f.Turn == n {
 			return Errorf(EDUPLICATE, "you have already marked line %d; the first mark counts", n)
 		}
+	}
+	if slices.Contains(s.st.Passed, n) {
+		return Errorf(EDUPLICATE, "you have already judged line %d not a rupture; the first judgement counts", n)
 	}
 	return nil
 }
