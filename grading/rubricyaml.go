@@ -3,6 +3,7 @@ package grading
 import (
 	"errors"
 	"fmt"
+	"github.com/repairgym/repairgym/scenarios/yamlcheck"
 	"math"
 	"regexp"
 	"sort"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 )
 
@@ -19,9 +19,10 @@ import (
 // into the structs would stop at the first mistake and say where only for
 // some of them, so the decoder below walks goccy/go-yaml's syntax tree
 // instead: every problem carries the line and column of the node at fault,
-// and one mistake does not hide the next. (The scenarios package reads its
-// files the same way; the two stay separate because scenarios are checked
-// against a rubric, so grading cannot depend on them.)
+// and one mistake does not hide the next. The scenarios package reads its
+// files the same way; what both need around the parser (the nesting bound,
+// the tab rule, the distance between names) is in scenarios/yamlcheck, a
+// leaf that brings neither the scenario library nor the graders along.
 
 // MaxRubricSize bounds a rubric file. A rubric is a few KiB; the bound
 // keeps a pasted mistake, or a hostile file, from tying up the parser.
@@ -111,15 +112,15 @@ func (d *rubricDecoder) file(src []byte) *Rubric {
 		d.errorf(1, 1, "the file is larger than %d KiB; a rubric is a few KiB", MaxRubricSize>>10)
 		return nil
 	}
-	if line, col, ok := tabIndent(src); ok {
+	if line, col, ok := yamlcheck.TabIndent(src); ok {
 		d.errorf(line, col, "a tab indents this line; YAML is indented with spaces")
 		return nil
 	}
-	if line, col, ok := tooDeep(src, maxRubricNesting); ok {
-		d.errorf(line, col, "nested more than %d levels deep; a rubric nests five", maxRubricNesting)
+	f, err := yamlcheck.Parse(src, maxRubricNesting)
+	if de := (*yamlcheck.DepthError)(nil); errors.As(err, &de) {
+		d.errorf(de.Line, de.Col, "nested more than %d levels deep; a rubric nests five", maxRubricNesting)
 		return nil
 	}
-	f, err := parser.ParseBytes(src, 0)
 	if err != nil {
 		d.syntaxError(src, err)
 		return nil
@@ -677,42 +678,6 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// suggestField offers the nearest known field for a misspelt one, or
-// lists them all when none is close.
-func suggestField(got string, known []string) string {
-	best, bestDist := "", 3
-	for _, k := range known {
-		// A short name is a short edit from anything: "a" is not "id".
-		if dist := editDistance(strings.ToLower(got), k); dist < bestDist && dist < len(got) {
-			best, bestDist = k, dist
-		}
-	}
-	if best != "" {
-		return fmt.Sprintf(" (did you mean %q?)", best)
-	}
-	return "; the fields are " + strings.Join(known[:len(known)-1], ", ") + " and " + known[len(known)-1]
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
-
 var (
 	// quoteOpens finds a value that starts with a quote, after a key or
 	// a list dash.
@@ -763,75 +728,18 @@ func closesQuote(rest string, quote byte) bool {
 	return false
 }
 
-// tabIndent finds the first line indented with a tab, which YAML forbids.
-// A line of nothing but blanks indents nothing.
-func tabIndent(src []byte) (line, col int, ok bool) {
-	for i, l := range strings.Split(string(src), "\n") {
-		blank := strings.TrimLeft(l, " \t")
-		if blank == "" || blank == "\r" {
-			continue
-		}
-		if j := strings.IndexByte(l[:len(l)-len(blank)], '\t'); j >= 0 {
-			return i + 1, j + 1, true
+// suggestField offers the nearest known field for a misspelt one, or
+// lists them all when none is close.
+func suggestField(got string, known []string) string {
+	best, bestDist := "", 3
+	for _, k := range known {
+		// A short name is a short edit from anything: "a" is not "id".
+		if dist := yamlcheck.EditDistance(strings.ToLower(got), k); dist < bestDist && dist < len(got) {
+			best, bestDist = k, dist
 		}
 	}
-	return 0, 0, false
-}
-
-// tooDeep reports where src first nests flow collections ([ and {) or
-// sequence dashes on one line more than limit deep. It is conservative,
-// not a YAML parser: every opening bracket counts, even in quoted text or
-// a comment, while a closing one counts only outside them, so that no
-// quoting trick can hide nesting from it.
-func tooDeep(src []byte, limit int) (line, col int, deep bool) {
-	depth, dashes := 0, 0
-	line, col = 1, 0
-	var quote byte
-	comment, lineStart := false, true
-	prev := byte('\n')
-	for i := 0; i < len(src); i++ {
-		c := src[i]
-		col++
-		switch {
-		case c == '\n':
-			// Quoted text may span lines; a comment ends with its line.
-			line, col = line+1, 0
-			lineStart, dashes, comment = true, 0, false
-		case c == '[' || c == '{':
-			depth++
-			if depth > limit {
-				return line, col, true
-			}
-		case comment:
-		case quote != 0:
-			if c == '\\' && quote == '"' && i+1 < len(src) && src[i+1] == '"' {
-				i++ // an escaped quote does not close the text
-				col++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '#' && (prev == ' ' || prev == '\t' || prev == '\n'):
-			comment = true
-		case (c == '"' || c == '\'') && strings.IndexByte(" \t\n[{,:", prev) >= 0:
-			// A quote opens only where a value can start: in "it's" it
-			// is an apostrophe.
-			quote = c
-		case c == ']' || c == '}':
-			depth = max(depth-1, 0)
-		}
-		if lineStart && c != '\n' {
-			switch c {
-			case ' ':
-			case '-':
-				dashes++
-				if dashes > limit {
-					return line, col, true
-				}
-			default:
-				lineStart = false
-			}
-		}
-		prev = c
+	if best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
-	return 0, 0, false
+	return "; the fields are " + strings.Join(known[:len(known)-1], ", ") + " and " + known[len(known)-1]
 }

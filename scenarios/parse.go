@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/repairgym/repairgym/scenarios/yamlcheck"
 	"regexp"
 	"sort"
 	"strconv"
@@ -97,7 +98,7 @@ func (d *decoder) document(src []byte) *Scenario {
 		d.errorf(1, 1, "the file is larger than %d KiB; a scenario is a few KiB", MaxFileSize>>10)
 		return nil
 	}
-	if line, col, ok := tabIndent(src); ok {
+	if line, col, ok := yamlcheck.TabIndent(src); ok {
 		d.errorf(line, col, "a tab indents this line; YAML is indented with spaces")
 		return nil
 	}
@@ -131,21 +132,6 @@ func (d *decoder) hint(line int) string {
 		}
 	}
 	return ""
-}
-
-// tabIndent finds the first line indented with a tab, which YAML forbids.
-func tabIndent(src []byte) (line, col int, ok bool) {
-	for i, l := range bytes.Split(src, []byte("\n")) {
-		for j, c := range l {
-			if c == '\t' {
-				return i + 1, j + 1, true
-			}
-			if c != ' ' {
-				break
-			}
-		}
-	}
-	return 0, 0, false
 }
 
 // A field is one key and its value in a mapping.
@@ -712,7 +698,7 @@ func orList(choices []string) string {
 func suggest(got string, known []string) string {
 	best, bestDist := "", 3
 	for _, k := range known {
-		if dist := editDistance(got, k); dist < bestDist {
+		if dist := yamlcheck.EditDistance(got, k); dist < bestDist {
 			best, bestDist = k, dist
 		}
 	}
@@ -720,24 +706,4 @@ func suggest(got string, known []string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -262,6 +262,8 @@ func TestParseEdgeCases(t *testing.T) {
 		{"a list", "- a\n- b\n", "1:1: scenario must be a mapping of fields, not a list"},
 		{"a scalar", "hello\n", "1:1: scenario must be a mapping of fields, not \"hello\""},
 		{"nested too deep", "a: " + strings.Repeat("[", 100), "1:68: YAML syntax: nested more than 64 levels deep"},
+		// An apostrophe in plain text does not hide the brackets after it.
+		{"nested too deep after an apostrophe", "note: it's\nx: " + strings.Repeat("[", 60000), "2:68: YAML syntax: nested more than 64 levels deep"},
 		{"dashes too deep", strings.Repeat("- ", 100) + "x", "1:129: YAML syntax: nested more than 64 levels deep"},
 		{"no stages", strings.Replace(base, base[strings.Index(base, "stages:"):strings.Index(base, "endings:")], "stages: {}\n", 1), "18:9: stages: a scenario needs at least one stage"},
 		{"too large", "id: x\n" + strings.Repeat("#", scenarios.MaxFileSize), "1:1: the file is larger than 64 KiB; a scenario is a few KiB"},

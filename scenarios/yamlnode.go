@@ -1,12 +1,13 @@
 package scenarios
 
 import (
+	"errors"
 	"fmt"
+	"github.com/repairgym/repairgym/scenarios/yamlcheck"
 	"regexp"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
 )
 
 // The YAML parser is goccy/go-yaml: unlike the alternatives it reports
@@ -51,10 +52,10 @@ func (e *syntaxError) Error() string { return fmt.Sprintf("%d:%d: %s", e.line, e
 
 // parseYAML parses src into its documents.
 func parseYAML(src []byte) ([]*node, error) {
-	if line, col, ok := tooDeep(src); ok {
-		return nil, &syntaxError{line, col, fmt.Sprintf("nested more than %d levels deep", maxNesting)}
+	f, err := yamlcheck.Parse(src, maxNesting)
+	if de := (*yamlcheck.DepthError)(nil); errors.As(err, &de) {
+		return nil, &syntaxError{de.Line, de.Col, fmt.Sprintf("nested more than %d levels deep", maxNesting)}
 	}
-	f, err := parser.ParseBytes(src, 0)
 	if err != nil {
 		return nil, yamlError(err)
 	}
@@ -155,64 +156,4 @@ func convert(n ast.Node) *node {
 		out.value = strings.TrimSpace(n.String())
 	}
 	return out
-}
-
-// tooDeep reports where src first nests flow collections ([ and {) or
-// sequence dashes more than maxNesting deep. Quoted text and comments are
-// skipped; the check is conservative, not a YAML parser.
-func tooDeep(src []byte) (line, col int, deep bool) {
-	depth := 0
-	line, col = 1, 0
-	var quote byte
-	lineStart := true
-	dashes := 0
-	for i := 0; i < len(src); i++ {
-		c := src[i]
-		col++
-		if c == '\n' {
-			line, col = line+1, 0
-			lineStart, dashes = true, 0
-			if quote == '\'' || quote == '"' {
-				continue // quoted text may span lines
-			}
-			continue
-		}
-		switch {
-		case quote != 0:
-			if c == '\\' && quote == '"' {
-				i++
-				col++
-			} else if c == quote {
-				quote = 0
-			}
-			continue
-		case c == '#' && (i == 0 || src[i-1] == ' ' || src[i-1] == '\t' || src[i-1] == '\n'):
-			for i+1 < len(src) && src[i+1] != '\n' {
-				i++
-			}
-			continue
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '[' || c == '{':
-			depth++
-			if depth > maxNesting {
-				return line, col, true
-			}
-		case c == ']' || c == '}':
-			depth = max(depth-1, 0)
-		}
-		if lineStart {
-			switch c {
-			case ' ':
-			case '-':
-				dashes++
-				if dashes > maxNesting {
-					return line, col, true
-				}
-			default:
-				lineStart = false
-			}
-		}
-	}
-	return 0, 0, false
 }
