@@ -577,7 +577,9 @@ func (s *Session) feedback(t Turn, stage *scenarios.Stage) Feedback {
 		fb.Notes[i] = n.text
 	}
 	if t.Fallback != "" {
-		fb.Notes = append(fb.Notes, t.Fallback)
+		// The reason (an endpoint's status, say) is for supervisors, who
+		// see it on the turn; the trainee is told what it means for them.
+		fb.Notes = append(fb.Notes, "These scores come from the built-in grader alone: the language-model grader could not score this response.")
 	}
 	for _, name := range unscored {
 		fb.Notes = append(fb.Notes, fmt.Sprintf("%s: not scored; %s cannot score it, so the overall leaves it out.", name, graderName(t.Grader)))

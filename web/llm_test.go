@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -82,7 +83,18 @@ func TestLanguageModelFailuresFallBack(t *testing.T) {
 					t.Fatal("the session did not end")
 				}
 				ws.send(map[string]any{"type": "response", "turn": turn, "text": "Well, traffic was bad. It happens to everyone."})
-				line, _ := ws.until("client_turn")
+				line, seen := ws.until("client_turn")
+				// The trainee is told in plain words that the scores are
+				// the built-in grader's, and not the endpoint's trouble.
+				for _, m := range seen {
+					if m["type"] != "feedback" || !tt.judgeFails {
+						continue
+					}
+					notes := fmt.Sprint(m["notes"])
+					if !strings.Contains(notes, "built-in grader alone") || strings.Contains(notes, "503") || strings.Contains(notes, "LLM judge") {
+						t.Errorf("turn %d: the feedback notes on the fallback read %s", turn, notes)
+					}
+				}
 				if strings.TrimSpace(line["text"].(string)) == "" {
 					t.Fatalf("turn %d: an empty client line", turn)
 				}
