@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/repairgym/repairgym/grading"
 	"github.com/repairgym/repairgym/scenarios"
@@ -18,6 +20,16 @@ func loadRubric(path string) (*grading.Rubric, error) {
 		return nil, err
 	}
 	r, err := grading.ParseRubric(src)
+	var problems grading.Problems
+	if errors.As(err, &problems) {
+		// One line per problem, each with the file, as validate prints
+		// the problems of scenarios.
+		lines := make([]string, len(problems))
+		for i, p := range problems {
+			lines[i] = path + ":" + p.String()
+		}
+		return nil, fmt.Errorf("the rubric has problems:\n%s", strings.Join(lines, "\n"))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -406,3 +406,22 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		})
 	}
 }
+
+// A broken rubric is reported as validate reports scenarios: one line per
+// problem, each with the file, line and column.
+func TestBrokenRubricProblems(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rubric.yaml")
+	src := "id: r\ntitle: x\nversion: 1\nmin: 0\nmax: 4\ncriteria:\n  - id: validation\n    nme: V\n"
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCmd(t, "", "validate", "--rubric", path, "x.yaml")
+	if code != exitUsage {
+		t.Errorf("exit %d, want %d", code, exitUsage)
+	}
+	for _, want := range []string{path + `:8:5: criterion "validation": unknown field "nme"`, path + `:7:5: criterion "validation" has no name`} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+}
