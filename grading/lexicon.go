@@ -6,6 +6,7 @@ import (
 	"math"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Lexicon is the offline grader. It reads a response the way a human rater
@@ -22,14 +23,20 @@ type Lexicon struct {
 	model  *scoreModel
 }
 
-// NewLexicon returns an offline grader scoring on the given rubric.
-func NewLexicon(r *Rubric) *Lexicon {
+// builtInModel is the embedded score model, parsed once: graders are made
+// per rubric and per lint or playtest, and only read it.
+var builtInModel = sync.OnceValue(func() *scoreModel {
 	m, err := parseScoreModel(scoreModelJSON)
 	if err != nil {
 		// The model is embedded at build time and covered by tests.
 		panic(fmt.Sprintf("grading: built-in score model is invalid: %v", err))
 	}
-	return &Lexicon{rubric: r, model: m}
+	return m
+})
+
+// NewLexicon returns an offline grader scoring on the given rubric.
+func NewLexicon(r *Rubric) *Lexicon {
+	return &Lexicon{rubric: r, model: builtInModel()}
 }
 
 // Name identifies the grader in results.
