@@ -642,9 +642,10 @@ var deniedOwnership = patterns(
 
 // notDenials look like denials and are not: a denial the therapist refuses
 // to make ("I won't pretend it wasn't my fault", "I'm not saying it's not
-// on me"), or a choice left to the client ("it's not on me to decide").
+// on me"), or a choice left to the client ("it's not on me to decide"). The
+// refusal must be there: "I have to say it was not my fault" denies.
 var notDenials = patterns(
-	`(?:pretend|pretending|claim|claiming|say|saying|make out|making out|act like|acting like|sound like|suggest|suggesting) (?:that |like |as if )?(?:\S+ ){0,2}(?:was not|is not|were not|not|nothing)`,
+	`(?:not|never|no need to|refuse to) (?:\S+ )?(?:pretend|pretending|claim|claiming|say|saying|make out|making out|act like|acting like|sound like|suggest|suggesting) (?:that |like |as if )?(?:\S+ ){0,2}(?:was not|is not|were not|not|nothing)`,
 	`(?:not|never) on me to`,
 )
 

@@ -218,6 +218,9 @@ func TestDeniesOwnership(t *testing.T) {
 		{"It's not your fault, it's mine.", false, false},
 		{"I won't pretend it wasn't my fault.", false, false},
 		{"It's not on me to decide that for you.", false, false},
+		{"I'm not saying it wasn't my fault.", false, false},
+		{"I have to say it was not my fault.", true, false},
+		{"As I keep saying, it was not my fault.", true, false},
 	}
 	for _, tt := range tests {
 		denies, other := deniesOwnership(normalize(tt.text))
