@@ -158,11 +158,13 @@ func New(cfg Config) (*Server, error) {
 		cfg.WriteWait = 10 * time.Second
 	}
 	s := &Server{
-		cfg:       cfg,
-		log:       cfg.Logger,
-		logins:    newLoginLimiter(),
-		origins:   map[string]bool{},
-		parsing:   make(chan struct{}, max(1, runtime.NumCPU()/2)),
+		cfg:     cfg,
+		log:     cfg.Logger,
+		logins:  newLoginLimiter(),
+		origins: map[string]bool{},
+		// Two at least: an author's page checks a draft and plays it at
+		// once, and one must not wait out the other.
+		parsing:   make(chan struct{}, max(2, runtime.NumCPU()/2)),
 		parseWait: 5 * time.Second,
 		stop:      make(chan struct{}),
 	}
