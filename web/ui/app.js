@@ -78,10 +78,19 @@ function template(id) {
   return document.getElementById(id).content.cloneNode(true);
 }
 
+// announce reads text out to screen-reader users. What is announced in
+// the same moment (whether a mark was right, then the next line) is read
+// as one, so that the second does not cut the first off.
+let announcing = [];
 function announce(text) {
+  announcing.push(text);
+  if (announcing.length > 1) return;
   const a = $('#announce');
   a.textContent = '';
-  setTimeout(() => { a.textContent = text; }, 50);
+  setTimeout(() => {
+    a.textContent = announcing.join(' ');
+    announcing = [];
+  }, 50);
 }
 
 function cookie(name) {
@@ -531,7 +540,9 @@ function renderTranscript(list, session, feedbackByTurn, withFlags, review) {
   }
 }
 
-function renderDebrief(box, outcome, summary, mode) {
+// renderDebrief shows the end of a session; focus moves to it unless
+// focus is false (a supervisor rating the responses above it).
+function renderDebrief(box, outcome, summary, mode, { focus = true } = {}) {
   box.hidden = false;
   box.replaceChildren(el('h2', { text: 'Session ended' }), el('p', { text: outcomes[outcome] || outcome }));
   const links = el('p', {}, el('a', { href: '#/library', text: 'Back to the scenarios' }), document.createTextNode(' · '),
@@ -539,7 +550,7 @@ function renderDebrief(box, outcome, summary, mode) {
   const finish = () => {
     box.append(links);
     box.querySelector('h2').setAttribute('tabindex', '-1');
-    box.querySelector('h2').focus();
+    if (focus) box.querySelector('h2').focus();
   };
   const recognition = recognitionNode(summary && summary.recognition);
   if (mode === 'recognition') {
@@ -1014,6 +1025,9 @@ async function showRecognition(id) {
         err.textContent = sentence(m.message);
         sent = null;
         setBusy(false);
+        // The button that sent the judgement was disabled with focus in
+        // it; focus goes back to where judging starts.
+        toggle.focus({ preventScroll: true });
         break;
     }
   };
@@ -1166,8 +1180,13 @@ async function reviewSession(session, byTurn) {
       debrief.replaceChildren(el('h2', { text: 'Session ended' }), el('p', { text: outcomes[session.outcome] || session.outcome }),
         el('p', { class: 'muted', text: "The summary of the machine's scores is shown once you have rated every response, or when you stop rating blind." }));
     } else {
-      renderDebrief(debrief, session.outcome, session.summary, session.mode);
+      renderDebrief(debrief, session.outcome, session.summary, session.mode, { focus: false });
     }
+  };
+  // focusRate puts focus back on a response's rating button.
+  const focusRate = (n) => {
+    const b = list.querySelector(`li.rate-control[data-rate-for="${n}"] button`);
+    if (b) b.focus();
   };
   const control = (n) => {
     if (open === n) return rateForm(n);
@@ -1207,7 +1226,7 @@ async function reviewSession(session, byTurn) {
     const err = el('p', { class: 'error', role: 'alert' });
     const save = el('button', { type: 'submit', class: 'primary', text: 'Save rating' });
     const cancel = el('button', { type: 'button', text: 'Cancel' });
-    cancel.addEventListener('click', () => { open = 0; render(); });
+    cancel.addEventListener('click', () => { open = 0; render(); focusRate(n); });
     form.append(el('p', { class: 'rate-actions' }, save, document.createTextNode(' '), cancel), err);
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
@@ -1231,6 +1250,7 @@ async function reviewSession(session, byTurn) {
         announce("Rating saved. The machine's scores for this response are now shown.");
         const line = list.querySelector(`li.line.trainee[data-turn="${n}"]`);
         if (line) line.scrollIntoView({ block: 'center' });
+        focusRate(n);
       } catch (e) {
         err.textContent = e.message;
         save.disabled = false;
@@ -1321,7 +1341,7 @@ async function showUsers() {
   // username typed out, since it cannot be undone.
   const dataCell = (u) => {
     const td = el('td', { class: 'data-actions' });
-    td.append(el('a', { href: `/api/users/${encodeURIComponent(u.id)}/export`, download: '', text: 'Download' }));
+    td.append(el('a', { href: `/api/users/${encodeURIComponent(u.id)}/export`, download: '', text: 'Download', 'aria-label': `Download ${u.username}'s data` }));
     if (u.id === me.id) return td;
     const del = el('button', { type: 'button', class: 'small-btn danger', text: 'Delete…', 'aria-label': `Delete ${u.username} and all their data` });
     del.addEventListener('click', async () => {
@@ -1812,7 +1832,7 @@ async function showAuthorList() {
     const file = ev.target.files[0];
     if (!file) return;
     if (file.size > 64 << 10) {
-      importErr.textContent = `${file.name} is larger than a scenario can be (64 KiB).`;
+      importErr.textContent = `${file.name} is larger than a scenario can be (64 KB).`;
       return;
     }
     const reader = new FileReader();
@@ -2030,7 +2050,7 @@ async function showAuthorEditor(routeId) {
     for (const t of tests) {
       const li = el('li', { class: `test ${t.passed ? 'passed' : 'failed'}` });
       li.append(el('span', { class: 'verdict-tag', text: t.passed ? 'Passes' : 'Fails' }), el('span', { class: 'test-name', text: t.name }));
-      if (t.path && t.path.length) li.append(el('span', { class: 'muted small test-path', text: `Went: ${t.path.join(' → ')}` }));
+      if (t.path && t.path.length) li.append(el('span', { class: 'muted small test-path', text: `Path taken: ${t.path.join(' → ')}` }));
       if (t.failure) li.append(el('span', { class: 'test-failure', text: t.failure }));
       ul.append(li);
     }
@@ -2117,7 +2137,7 @@ async function showAuthorEditor(routeId) {
         if (e.status !== 409 || !e.latest) throw e;
         draft = withVersion(draft, e.latest + 1);
         lines.replaceDraft(draft);
-        notes.push(`Version ${e.latest} is already taken, so the draft’s version was raised to ${e.latest + 1}.`);
+        notes.push(`Version ${e.latest} was already saved for another cohort, so the draft’s version was raised to ${e.latest + 1}.`);
         res = await put();
       }
       const out = await res.json();
@@ -2192,12 +2212,12 @@ function renderRubric(box, r) {
   const share = (w, of) => (of > 0 ? `${Math.round((100 * w) / of)}%` : '—');
   const head = el('tr', {}, el('th', { scope: 'col', text: 'Criterion' }), el('th', { scope: 'col', text: 'Weight' }),
     el('th', { scope: 'col', text: 'Share of the overall' }));
-  if (ownCriteria) head.append(el('th', { scope: 'col', text: 'With the offline grader' }));
+  if (ownCriteria) head.append(el('th', { scope: 'col', text: 'Without a language model' }));
   const body = el('tbody');
   for (const c of r.criteria) {
     const tr = el('tr', { 'data-criterion': c.id }, el('th', { scope: 'row', text: c.name }), el('td', { text: weightText(c.weight) }),
       el('td', { text: share(c.weight, total) }));
-    if (ownCriteria) tr.append(el('td', { text: offlineCriteria.has(c.id) ? share(c.weight, offlineTotal) : 'left out' }));
+    if (ownCriteria) tr.append(el('td', { text: offlineCriteria.has(c.id) ? share(c.weight, offlineTotal) : 'not scored' }));
     body.append(tr);
   }
   box.replaceChildren(el('div', { class: 'table-wrap' }, el('table', { class: 'weights' }, el('thead', {}, head), body)));
@@ -2206,7 +2226,7 @@ function renderRubric(box, r) {
     sec.append(el('h3', {}, document.createTextNode(c.name), el('span', { class: 'criterion-id', text: c.id })));
     sec.append(el('p', { class: 'question', text: c.question }));
     let weight = `Weight ${weightText(c.weight)}.`;
-    if (!offlineCriteria.has(c.id)) weight += ' Scored by the LLM judge when one is set up; the offline grader leaves it out.';
+    if (!offlineCriteria.has(c.id)) weight += ' Scored only when your program uses a language model for scoring.';
     sec.append(el('p', { class: 'muted small weight', text: weight }));
     const ol = el('ol', { class: 'levels', 'aria-label': `Levels of ${c.name}` });
     for (const l of c.levels) {
@@ -2230,7 +2250,7 @@ async function showRubric() {
   const saveStatus = $('#save-status');
   const download = $('#download');
   const versionTag = $('#rubric-version');
-  $('#source-help').textContent = 'Written in YAML: indent with spaces. Problems appear below a moment after you stop typing. Saving (or Ctrl+S, ⌘+S on a Mac) puts a new version in force.';
+  $('#source-help').textContent = 'Indent with spaces, not tabs: the indentation shows which part each line belongs to. Problems appear below a moment after you stop typing. Saving (or Ctrl+S, ⌘+S on a Mac) puts a new version in force.';
 
   // showInForce shows the rubric in force beside the editor.
   const showInForce = async () => {

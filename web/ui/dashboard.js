@@ -294,7 +294,7 @@
     const form = el('form', { class: 'card dash-filters', 'aria-labelledby': 'filters-heading', novalidate: '' },
       el('h2', { id: 'filters-heading', text: 'Which sessions' }),
       el('div', { class: 'filters' },
-        labelled('From', from), labelled('To (inclusive)', to), labelled('Scenario', scenarioSel),
+        labelled('From', from), labelled('To (and including)', to), labelled('Scenario', scenarioSel),
         labelled('Trainee', traineeSel), labelled('Mode', modeSel)),
       el('div', { class: 'filter-actions' }, submit, clear),
       formError);
@@ -654,8 +654,8 @@
       el('p', { class: 'muted', text: 'The sessions the filters above select, for a spreadsheet, your own analysis or a learning record store. The files hold trainees’ words: keep them as carefully as the sessions themselves.' }),
       el('ul', { class: 'export-links' },
         link('/api/export/sessions.csv', 'Download sessions (CSV)'),
-        link('/api/export/turns.jsonl', 'Download turns (JSON Lines)'),
-        link('/api/export/xapi.json', 'Download xAPI statements')));
+        link('/api/export/turns.jsonl', 'Download every line of every session (JSON Lines, for analysis software)'),
+        link('/api/export/xapi.json', 'Download for a learning record store (xAPI)')));
   }
 
   window.showProgress = showProgress;
