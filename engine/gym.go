@@ -63,6 +63,9 @@ type live struct {
 	mu   sync.Mutex
 	sess *Session
 	rec  SessionRecord // the last saved record, the state to roll back to
+	// saved is rec for readers, who must not wait for a turn in progress
+	// (one with a language model can take a minute) to read it.
+	saved atomic.Pointer[SessionRecord]
 	// leased is when this server last took or renewed the session's
 	// lease; zero without one.
 	leased time.Time
@@ -173,6 +176,7 @@ func (g *Gym) Start(ctx context.Context, trainee User, scenarioID, persona, mode
 	// then no server needs to hold it.
 	if g.leases == nil {
 		l := &live{sess: sess, rec: rec}
+		l.saved.Store(&rec)
 		l.touch(g.now())
 		g.mu.Lock()
 		g.live[rec.State.ID] = l
@@ -188,15 +192,13 @@ func (g *Gym) inMemory(id string) *live {
 	return g.live[id]
 }
 
-// Record returns a session's record as last saved.
+// Record returns a session's record as last saved. It does not wait for
+// a change in progress.
 func (g *Gym) Record(ctx context.Context, id string) (SessionRecord, error) {
-	l := g.inMemory(id)
-	if l != nil {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		rec := l.rec
-		rec.State = l.sess.State()
-		return rec, nil
+	if l := g.inMemory(id); l != nil {
+		if rec := l.saved.Load(); rec != nil {
+			return *rec, nil
+		}
 	}
 	return g.store.SessionByID(ctx, id)
 }
@@ -239,6 +241,7 @@ func (g *Gym) load(ctx context.Context, id string) (*live, error) {
 		return existing, nil // loaded meanwhile by another caller
 	}
 	l = &live{sess: sess, rec: rec, leased: leased}
+	l.saved.Store(&rec)
 	l.touch(g.now())
 	g.live[id] = l
 	return l, nil
@@ -495,6 +498,7 @@ func (g *Gym) change(ctx context.Context, id string, fn func(context.Context, *S
 	}
 	rec.Version = v
 	l.rec = rec
+	l.saved.Store(&rec)
 	l.touch(g.now())
 	return rec, nil
 }
@@ -575,14 +579,9 @@ func (g *Gym) Abandon(ctx context.Context, id string) (SessionRecord, error) {
 
 // Feedback returns the feedback on every response of a session.
 func (g *Gym) Feedback(ctx context.Context, id string) ([]Feedback, error) {
-	l := g.inMemory(id)
-	if l != nil {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		return l.sess.Feedback(), nil
-	}
-	// Reading needs no lease: rebuild the session from the store.
-	rec, err := g.store.SessionByID(ctx, id)
+	// Reading needs no lease nor the session's lock: rebuild the session
+	// as last saved.
+	rec, err := g.Record(ctx, id)
 	if err != nil {
 		return nil, err
 	}

@@ -285,3 +285,49 @@ func TestGymHintOnce(t *testing.T) {
 		t.Errorf("%d hints, want 1", len(got.State.Hints))
 	}
 }
+
+// Reading a session does not wait for a turn in progress: a trainee who
+// reconnects, or a supervisor who starts watching, gets the session as
+// last saved at once.
+func TestGymRecordDuringATurn(t *testing.T) {
+	grader := gatedGrader{Grader: grading.NewLexicon(grading.DefaultRubric()), entered: make(chan struct{}, 1), release: make(chan struct{})}
+	g := engine.NewGym(engine.GymConfig{Store: openStore(t), Catalog: scenarios.NewCatalog(library(t).Scenarios...), Grader: grader})
+	ctx := context.Background()
+	rec, err := g.Start(ctx, trainee, "late-again", "scripted", engine.Practice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := g.Respond(ctx, rec.State.ID, 1, "I was late, and that's on me.", nil)
+		done <- err
+	}()
+	<-grader.entered
+	read := make(chan engine.SessionRecord, 1)
+	go func() {
+		got, _ := g.Record(ctx, rec.State.ID)
+		read <- got
+	}()
+	var got engine.SessionRecord
+	select {
+	case got = <-read:
+	case <-done:
+		t.Fatal("the turn finished before the gate opened")
+	case <-time.After(5 * time.Second):
+		close(grader.release)
+		t.Fatal("Record waited for the turn in progress")
+	}
+	if len(got.State.Turns) != 1 {
+		t.Errorf("during the turn: %d turns, want the opening line as saved", len(got.State.Turns))
+	}
+	if _, err := g.Feedback(ctx, rec.State.ID); err != nil {
+		t.Errorf("feedback during the turn: %v", err)
+	}
+	close(grader.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := g.Record(ctx, rec.State.ID); len(after.State.Turns) != 3 {
+		t.Errorf("after the turn: %d turns, want 3", len(after.State.Turns))
+	}
+}
