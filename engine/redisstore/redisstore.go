@@ -707,87 +707,20 @@ func (s *Store) filterIndex(f engine.SessionFilter) string {
 	return s.sessionIndexKey("", "")
 }
 
-// listChunk is how many index entries a listing reads at a time.
-const listChunk = 256
-
 // Sessions lists the sessions matching f, newest first (and by id among
-// sessions started together). It reads the index of the most selective
-// field given, filters on the small head hashes, and reads whole records
-// only for the sessions it returns. With a Limit it stops reading the
-// index once no later entry can make the cut.
+// sessions started together), collected from EachSession: paging by score,
+// a session created or deleted meanwhile cannot make the listing pass
+// another twice or miss it.
 func (s *Store) Sessions(ctx context.Context, f engine.SessionFilter) ([]engine.SessionRecord, error) {
-	index := s.filterIndex(f)
-	var matches []engine.SessionRecord
-	newer := func(a, b engine.SessionRecord) int {
-		if c := b.State.Started.Compare(a.State.Started); c != 0 {
-			return c
-		}
-		return strings.Compare(a.State.ID, b.State.ID)
+	var out []engine.SessionRecord
+	err := s.EachSession(ctx, f, func(rec engine.SessionRecord) error {
+		out = append(out, rec)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	for start := int64(0); ; start += listChunk {
-		entries, err := s.rdb.ZRevRangeWithScores(ctx, index, start, start+listChunk-1).Result()
-		if err != nil {
-			return nil, fmt.Errorf("list sessions: %w", err)
-		}
-		if len(entries) == 0 {
-			break
-		}
-		heads := make([]*redis.MapStringStringCmd, len(entries))
-		_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, e := range entries {
-				heads[i] = p.HGetAll(ctx, s.sessionKey(e.Member.(string), "head"))
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("list sessions: %w", err)
-		}
-		recs := make([]engine.SessionRecord, len(entries))
-		var undated []int
-		for i, e := range entries {
-			h := heads[i].Val()
-			if len(h) == 0 {
-				continue // an entry whose create did not finish, or whose delete did not
-			}
-			if recs[i], err = headRecord(e.Member.(string), h); err != nil {
-				return nil, err
-			}
-			if h["u"] == "" && !f.UpdatedBefore.IsZero() {
-				undated = append(undated, i)
-			}
-		}
-		// A zero update time would pass for "long ago", and retention
-		// would delete a session in use: ask the records of heads that
-		// predate "u".
-		if err := s.fillUpdated(ctx, recs, undated); err != nil {
-			return nil, err
-		}
-		for i := range entries {
-			if len(heads[i].Val()) > 0 && f.Matches(recs[i]) {
-				matches = append(matches, recs[i])
-			}
-		}
-		if len(entries) < listChunk {
-			break
-		}
-		if f.Limit > 0 && len(matches) >= f.Limit {
-			// Every entry not yet read scores at most the last one read;
-			// if that is below the Limit-th match's, none can displace it.
-			slices.SortFunc(matches, newer)
-			cut := startScore(matches[f.Limit-1].State.Started)
-			if entries[len(entries)-1].Score < cut {
-				break
-			}
-		}
-	}
-	slices.SortFunc(matches, newer)
-	if f.Limit > 0 && len(matches) > f.Limit {
-		matches = matches[:f.Limit]
-	}
-	if len(matches) == 0 {
-		return []engine.SessionRecord{}, nil
-	}
-	return s.records(ctx, matches)
+	return out, nil
 }
 
 // records reads the whole records of the sessions listed, in one round

@@ -257,7 +257,7 @@ func TestSessionsLimitAcrossChunks(t *testing.T) {
 	s := mustOpen(t, srv.URL(), freshPrefix())
 	ctx := context.Background()
 	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	const n = 2*listChunk + 10
+	const n = 2*eachChunk + 10
 	for i := range n {
 		// Groups of three start together, and two sessions a nanosecond
 		// apart share an index score.
@@ -284,8 +284,8 @@ func TestSessionsLimitAcrossChunks(t *testing.T) {
 		}
 	}
 	for _, f := range []engine.SessionFilter{
-		{Limit: 1}, {Limit: 5}, {Limit: listChunk + 1}, {Limit: n + 5},
-		{Status: engine.Ended, Limit: 7}, {Status: engine.Ended, Limit: listChunk}, {Trainee: "u1", Status: engine.Active, Limit: 4},
+		{Limit: 1}, {Limit: 5}, {Limit: eachChunk + 1}, {Limit: n + 5},
+		{Status: engine.Ended, Limit: 7}, {Status: engine.Ended, Limit: eachChunk}, {Trainee: "u1", Status: engine.Active, Limit: 4},
 	} {
 		got, err := s.Sessions(ctx, f)
 		if err != nil {
@@ -633,4 +633,63 @@ func TestTurnRoundTrips(t *testing.T) {
 		t.Errorf("a turn took %d round trips to Redis, want 1 or 2", n)
 	}
 	t.Logf("round trips for one turn: %d", counter.n.Load())
+}
+
+// afterFirstPage runs once, after the first page of an index is read.
+type afterFirstPage struct {
+	once sync.Once
+	do   func()
+}
+
+func (h *afterFirstPage) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *afterFirstPage) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		if name := cmd.Name(); name == "zrevrangebyscore" || name == "zrevrange" {
+			h.once.Do(h.do)
+		}
+		return err
+	}
+}
+
+func (h *afterFirstPage) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// A session started while a listing pages through the index neither
+// makes it pass another session twice nor miss one.
+func TestSessionsWhileSessionsStart(t *testing.T) {
+	srv := redistest.Start(t)
+	prefix := freshPrefix()
+	s, other := mustOpen(t, srv.URL(), prefix), mustOpen(t, srv.URL(), prefix)
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	const n = eachChunk + 20
+	for i := range n {
+		if err := s.CreateSession(ctx, session(fmt.Sprintf("s%04d", i), t0.Add(time.Duration(i)*time.Second))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.rdb.AddHook(&afterFirstPage{do: func() {
+		if err := other.CreateSession(ctx, session("newest", t0.Add(time.Hour))); err != nil {
+			t.Error(err)
+		}
+	}})
+	got, err := s.Sessions(ctx, engine.SessionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, r := range got {
+		if seen[r.State.ID] {
+			t.Fatalf("%s listed twice", r.State.ID)
+		}
+		seen[r.State.ID] = true
+	}
+	for i := range n {
+		if id := fmt.Sprintf("s%04d", i); !seen[id] {
+			t.Errorf("%s missing", id)
+		}
+	}
 }
