@@ -491,7 +491,7 @@ func TestIdleSessionsTimeOut(t *testing.T) {
 // login it was opened with: logging out closes it, and so does expiry.
 func TestSocketsEndWithTheLogin(t *testing.T) {
 	closed := func(ws *socket) *websocket.CloseError {
-		ws.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		ws.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
 		for {
 			if _, _, err := ws.ws.ReadMessage(); err != nil {
 				var ce *websocket.CloseError
@@ -501,8 +501,10 @@ func TestSocketsEndWithTheLogin(t *testing.T) {
 		}
 	}
 	ts := newTestServer(t, func(c *Config) {
-		c.TokenTTL = 1500 * time.Millisecond
-		c.PongWait = 400 * time.Millisecond
+		// Pings, and the checks on the login with them, come every
+		// second: slow enough that a busy machine keeps up.
+		c.TokenTTL = 3 * time.Second
+		c.PongWait = 2 * time.Second
 	})
 	ts.addUser(t, "tess", engine.RoleTrainee, "c1")
 

@@ -416,12 +416,20 @@ func (s *Server) writeLoop(c *conn, cancel context.CancelFunc) {
 				c.close(websocket.CloseAbnormalClosure, "")
 				return
 			}
-		case now := <-ping.C:
+		case <-ping.C:
+			// The tick's own time may be stale when the loop runs late.
+			now := time.Now()
 			if now.After(c.expires) {
 				c.close(websocket.ClosePolicyViolation, "login expired")
 				continue
 			}
 			if !s.loginLives(c) {
+				if time.Now().After(c.expires) {
+					// Expired during the lookup: the store no longer has
+					// it, and that is why.
+					c.close(websocket.ClosePolicyViolation, "login expired")
+					continue
+				}
 				// Logged out or deleted, perhaps through another server.
 				c.close(websocket.ClosePolicyViolation, "logged out")
 				continue

@@ -12,7 +12,9 @@ import (
 
 func TestBreaker(t *testing.T) {
 	t.Parallel()
-	const cooldown = 100 * time.Millisecond
+	// Long enough that a busy machine's scheduling does not outlast the
+	// half-open window, which lasts one cooldown.
+	const cooldown = time.Second
 	srv := llmtest.New(t)
 	c := newClient(t, srv, func(cfg *llm.Config) {
 		cfg.BreakerAfter, cfg.BreakerCooldown, cfg.Retries = 2, cooldown, -1

@@ -216,7 +216,7 @@ func TestTotalDeadline(t *testing.T) {
 	t.Run("complete", func(t *testing.T) {
 		t.Parallel()
 		srv := llmtest.New(t)
-		c := newClient(t, srv, func(cfg *llm.Config) { cfg.Total = 200 * time.Millisecond })
+		c := newClient(t, srv, func(cfg *llm.Config) { cfg.Total = 1500 * time.Millisecond })
 		srv.Default(llmtest.Reply{Text: "Too late.", FirstDelay: 10 * time.Second})
 		start := time.Now()
 		_, _, err := c.Complete(context.Background(), hi)

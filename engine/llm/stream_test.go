@@ -66,7 +66,7 @@ func TestChunkGap(t *testing.T) {
 	t.Run("steady pieces", func(t *testing.T) {
 		t.Parallel()
 		srv := llmtest.New(t)
-		c := newClient(t, srv, func(cfg *llm.Config) { cfg.FirstToken, cfg.ChunkGap = 5*time.Second, 400*time.Millisecond })
+		c := newClient(t, srv, func(cfg *llm.Config) { cfg.FirstToken, cfg.ChunkGap = 5*time.Second, 2*time.Second })
 		srv.Push(llmtest.Reply{Reasoning: "they sound hurt so name it", Text: "That stung, I think.", ChunkDelay: 100 * time.Millisecond})
 		text, pieces, err := call(context.Background(), c, true)
 		if err != nil || text != "That stung, I think." || strings.Join(pieces, "") != text {
