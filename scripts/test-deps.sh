@@ -13,7 +13,7 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then
-    SUDO=sudo
+    SUDO="sudo -n" # never wait for a password in CI
   else
     echo "The tests need: ${missing[*]}. Install them (apt-get install ${missing[*]}) or run make test as root." >&2
     exit 1

@@ -2,10 +2,8 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,16 +17,6 @@ import (
 	"github.com/repairgym/repairgym/engine"
 	"github.com/repairgym/repairgym/grading"
 )
-
-func decodeBody(t *testing.T, r io.Reader, v any) {
-	t.Helper()
-	data, _ := io.ReadAll(r)
-	if len(data) > 0 {
-		if err := json.Unmarshal(data, v); err != nil {
-			t.Fatalf("decode %q: %v", data, err)
-		}
-	}
-}
 
 func readLibraryFile(t *testing.T, name string) string {
 	t.Helper()

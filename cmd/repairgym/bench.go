@@ -52,12 +52,17 @@ committed), and reports turn latency (response sent to the client's next
 line received) and throughput, beside a bare gorilla/websocket echo round
 trip measured under the same load in the same run. It also reports the
 server's memory per idle session: sessions with an open socket, waiting for
-the trainee. The clients run in a child process.`)
+the trainee. The clients run in a child process.
+
+With --redis the server runs on that Redis instead, its keys under a fresh
+prefix, repairgym-bench-<pid>-<sessions>:, which stay there afterwards.
+Delete them with:
+  redis-cli --scan --pattern 'repairgym-bench-*' | xargs redis-cli unlink`)
 	list := fs.String("sessions", "100,500,2000", "comma-separated `counts` of concurrent sessions")
 	turns := fs.Int("turns", 4, "responses per session")
 	think := fs.Duration("think", time.Second, "mean pause before each response, randomised ±50%")
 	cpuProfile := fs.String("cpuprofile", "", "write the server's CPU profile to `file`")
-	redisURL := fs.String("redis", "", "run the server on the Redis at `url` (keys under a fresh prefix) instead of a fresh embedded store")
+	redisURL := fs.String("redis", "", "run the server on the Redis at `url`, its keys left under a fresh prefix (see above)")
 	_, code := parseFlags(fs, e, args)
 	if code >= 0 {
 		return code

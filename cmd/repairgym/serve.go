@@ -289,7 +289,7 @@ func openStore(ctx context.Context, redisURL, prefix, dir string) (engine.Store,
 	if redisURL != "" {
 		s, err := redisstore.Open(ctx, redisURL, redisstore.Options{Prefix: prefix})
 		if err != nil {
-			return nil, fmt.Errorf("open Redis store: %w", err)
+			return nil, err // redisstore says "open redis store"
 		}
 		return s, nil
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"sort"
 
 	"github.com/repairgym/repairgym/grading"
@@ -72,10 +71,4 @@ func plural(n int, word string) string {
 		return word
 	}
 	return word + "s"
-}
-
-// fileExists is used by commands that accept either a path or an id.
-func fileExists(path string) bool {
-	info, err := os.Stat(path)
-	return err == nil && !info.IsDir()
 }

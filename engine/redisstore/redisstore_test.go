@@ -629,8 +629,8 @@ func TestTurnRoundTrips(t *testing.T) {
 	if _, _, err := gym.Respond(ctx, rec.State.ID, 3, "It makes sense you're fed up with me. What's that like?", nil); err != nil {
 		t.Fatal(err)
 	}
-	if n := counter.n.Load(); n > 2 || n == 0 {
-		t.Errorf("a turn took %d round trips to Redis, want 1 or 2", n)
+	if n := counter.n.Load(); n != 1 {
+		t.Errorf("a turn took %d round trips to Redis, want 1: the save", n)
 	}
 	t.Logf("round trips for one turn: %d", counter.n.Load())
 }
