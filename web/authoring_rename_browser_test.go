@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -43,4 +44,37 @@ func TestBrowserRenameOntoAnotherScenario(t *testing.T) {
 	if got := text(t, ctx, "#save-status"); strings.Contains(got, "of its own") {
 		t.Errorf("the status says a scenario of its own: %q", got)
 	}
+}
+
+// A login that ends while a supervisor edits does not take the draft with
+// it: after logging in again, the editor at the same address has it back.
+func TestBrowserDraftSurvivesTheLogin(t *testing.T) {
+	ts := newTestServer(t)
+	ts.addUser(t, "sue", engine.RoleSupervisor, "c1")
+	ctx := browser(t)
+	logIn(t, ctx, ts.url, "sue")
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.url+"/#/author/late-again")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the source", `(document.querySelector('#source')?.value || '').includes('id: late-again')`)
+	// Every login ends, as at the end of the day.
+	if _, err := ts.store.DeleteExpiredTokens(context.Background(), time.Now().Add(48*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		const ta = document.querySelector('#source');
+		ta.value = ta.value.replace('title: Late again', 'title: Late again, kept');
+		ta.dispatchEvent(new Event('input', { bubbles: true }));
+	})()`)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the login page", `document.querySelector('#login-form') !== null`)
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys("#username", "sue"),
+		chromedp.SendKeys("#password", "password-sue"),
+		chromedp.Click("#login-form button[type=submit]"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the draft back", `(document.querySelector('#source')?.value || '').includes('title: Late again, kept') && document.querySelector('#save-status').textContent.includes('unsaved draft')`)
 }

@@ -115,6 +115,7 @@ async function api(method, path, body) {
   }
   if (res.status === 401 && path !== '/api/login') {
     me = null;
+    keepDraft();
     showLogin();
     throw new Error('Please log in again.');
   }
@@ -141,6 +142,7 @@ async function fetchRaw(method, path, body, signal) {
   const res = await fetch(path, opts);
   if (res.status === 401) {
     me = null;
+    keepDraft();
     showLogin();
     throw new Error('Please log in again.');
   }
@@ -1410,8 +1412,9 @@ function leaveEditor() {
 // tab with unsaved changes goes away.
 function openEditor(ta) {
   const ed = {
-    closed: false, timer: 0, seq: 0, controller: null, baseline: '',
+    closed: false, timer: 0, seq: 0, controller: null, baseline: '', hash: location.hash,
     dirty() { return ta.value !== ed.baseline; },
+    text() { return ta.value; },
     close() {
       ed.closed = true;
       clearTimeout(ed.timer);
@@ -1426,6 +1429,29 @@ function openEditor(ta) {
   editor = ed;
   window.addEventListener('beforeunload', beforeUnload);
   return ed;
+}
+
+// draftKey keeps, in this tab, a draft whose editor closed because the
+// login ended, until the editor at the same address opens again.
+const draftKey = 'repairgym.unsaved-draft';
+
+// keepDraft keeps the open editor's unsaved draft before the page goes to
+// the login: a login that ends mid-edit must not take the work with it.
+function keepDraft() {
+  if (editor && !editor.closed && editor.dirty()) {
+    sessionStorage.setItem(draftKey, JSON.stringify({ hash: editor.hash, text: editor.text() }));
+  }
+}
+
+// restoreDraft puts back a draft kept by keepDraft for this address, and
+// reports whether it did.
+function restoreDraft(ta) {
+  let kept = null;
+  try { kept = JSON.parse(sessionStorage.getItem(draftKey) || 'null'); } catch { /* none */ }
+  if (!kept || kept.hash !== location.hash) return false;
+  sessionStorage.removeItem(draftKey);
+  ta.value = kept.text;
+  return true;
 }
 
 // fillSlots puts the shared parts of a page in place: each element with
@@ -2001,6 +2027,7 @@ async function showAuthorEditor(routeId) {
   ed.baseline = text;
   ta.value = text;
   saveStatus.textContent = opened;
+  if (restoreDraft(ta)) saveStatus.textContent = 'Your unsaved draft from before you were logged out is back. Save it to keep it.';
 
   const setHeading = () => {
     const t = yamlField(ta.value, 'title') || yamlField(ta.value, 'id') || 'New scenario';
@@ -2152,6 +2179,7 @@ async function showAuthorEditor(routeId) {
         // The page stays as it is: only its address changes.
         history.replaceState(null, '', `#/author/${encodeURIComponent(id)}`);
         lastHash = location.hash;
+        ed.hash = location.hash;
       }
       setHeading();
       await versionsPane.load(true);
@@ -2278,6 +2306,7 @@ async function showRubric() {
   if (ed.closed) return;
   ed.baseline = text;
   ta.value = text;
+  if (restoreDraft(ta)) saveStatus.textContent = 'Your unsaved draft from before you were logged out is back. Save it to keep it.';
 
   const lines = lineEditor(ed, {
     check: async (draft, signal, stale) => {
