@@ -440,7 +440,12 @@ func putSession(tx *bolt.Tx, id []byte, data, head []byte, was *time.Time, start
 		return err
 	}
 	order := tx.Bucket(bucketOrder)
-	if was != nil && !was.Equal(started) {
+	if was != nil {
+		if was.Equal(started) {
+			// The usual save: the entry is there already, and writing it
+			// again would dirty a page of the index for nothing.
+			return nil
+		}
 		if err := order.Delete(orderKey(*was, string(id))); err != nil {
 			return err
 		}
