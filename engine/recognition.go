@@ -67,7 +67,7 @@ func (s *Session) walk(st *scenarios.Stage, n int) string {
 		}
 		seen[t.To] = true
 		targets = append(targets, t.To)
-		if m := s.targetMarker(t.To); m != nil && !m.IsRupture() {
+		if m := s.scn.MarkerOf(t.To); m != nil && !m.IsRupture() {
 			ordinary = append(ordinary, t.To)
 		} else {
 			ruptures = append(ruptures, t.To)
@@ -90,16 +90,4 @@ func (s *Session) walk(st *scenarios.Stage, n int) string {
 		}
 	}
 	return choices[scenarios.Variant(choices, s.st.Seed, "walk:"+st.ID, n, -1)]
-}
-
-// targetMarker returns the annotation of the lines a transition target
-// speaks: a stage's or an ending's.
-func (s *Session) targetMarker(to string) *scenarios.Marker {
-	if scenarios.IsEnding(to) {
-		if e := s.scn.Endings[to]; e != nil {
-			return e.Marker
-		}
-		return nil
-	}
-	return s.scn.Stage(to).Marker
 }

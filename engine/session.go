@@ -466,16 +466,7 @@ func LineMarker(scn *scenarios.Scenario, t Turn) *scenarios.Marker {
 	if t.Speaker != Client {
 		return nil
 	}
-	if scenarios.IsEnding(t.Stage) {
-		if e := scn.Endings[t.Stage]; e != nil {
-			return e.Marker
-		}
-		return nil
-	}
-	if st := scn.Stage(t.Stage); st != nil {
-		return st.Marker
-	}
-	return nil
+	return scn.MarkerOf(t.Stage)
 }
 
 // Pause marks the session paused; the next response resumes it.

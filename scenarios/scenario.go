@@ -183,6 +183,21 @@ func (s *Scenario) Stage(id string) *Stage {
 	return nil
 }
 
+// MarkerOf returns the annotation of the lines a stage or an ending
+// speaks, or nil when it has none or there is no such stage or ending.
+func (s *Scenario) MarkerOf(stageOrEnding string) *Marker {
+	if IsEnding(stageOrEnding) {
+		if e := s.Endings[stageOrEnding]; e != nil {
+			return e.Marker
+		}
+		return nil
+	}
+	if st := s.Stage(stageOrEnding); st != nil {
+		return st.Marker
+	}
+	return nil
+}
+
 // Start returns the stage the scenario opens with.
 func (s *Scenario) Start() *Stage {
 	return s.Stages[0]
