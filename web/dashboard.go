@@ -177,7 +177,7 @@ func (s *Server) reportScope(c echo.Context) (report.Filter, []engine.SessionRec
 	if err != nil {
 		return report.Filter{}, nil, nil, err
 	}
-	f := report.Filter{From: sc.from, To: sc.before, Scenario: sc.filter.Scenario, Trainee: sc.filter.Trainee, Cohort: sc.filter.Cohort, Mode: sc.mode}
+	f := sc.report()
 	if sc.none {
 		return f, nil, map[string]string{}, nil
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/repairgym/repairgym/engine"
+	"github.com/repairgym/repairgym/engine/report"
 	"github.com/repairgym/repairgym/grading"
 )
 
@@ -146,6 +147,12 @@ func queryTime(name, v string, end bool) (time.Time, error) {
 	return t, nil
 }
 
+// report is the scope as the reports filter: the dates, the mode and the
+// fields the store filters on too.
+func (sc sessionScope) report() report.Filter {
+	return report.Filter{From: sc.from, To: sc.before, Scenario: sc.filter.Scenario, Trainee: sc.filter.Trainee, Cohort: sc.filter.Cohort, Mode: sc.mode}
+}
+
 // errPastFrom stops a walk of the sessions at the first one started
 // before the scope's from: the rest, newer first, started earlier still.
 var errPastFrom = errors.New("past the start of the range")
@@ -155,13 +162,12 @@ func (s *Server) eachInScope(ctx context.Context, sc sessionScope, fn func(engin
 	if sc.none {
 		return nil
 	}
+	f := sc.report()
 	err := s.cfg.Store.EachSession(ctx, sc.filter, func(rec engine.SessionRecord) error {
-		start := rec.State.Started
 		switch {
-		case !sc.from.IsZero() && start.Before(sc.from):
+		case !f.From.IsZero() && rec.State.Started.Before(f.From):
 			return errPastFrom
-		case !sc.before.IsZero() && !start.Before(sc.before),
-			sc.mode != "" && rec.State.Mode != sc.mode,
+		case !f.Matches(rec),
 			// The filter keeps to the cohort already; this is the
 			// rule every other route applies, kept here too.
 			!canSee(sc.viewer, rec):
