@@ -1979,20 +1979,23 @@ function playtestPane(ed, draft) {
   });
 }
 
-async function showAuthorEditor(routeId) {
+// editorPage shows an editor page (the scenario's or the rubric's) and
+// returns the parts both have: the source, its editor and the save row.
+function editorPage(templateId, title) {
   closeSession();
-  const f = template('tpl-author-editor');
+  const f = template(templateId);
   fillSlots(f);
-  show(f, 'Authoring', true);
+  show(f, title, true);
   const ta = $('#source');
-  const ed = openEditor(ta);
+  return { ta, ed: openEditor(ta), saveBtn: $('#save'), saveStatus: $('#save-status'), download: $('#download') };
+}
+
+async function showAuthorEditor(routeId) {
+  const { ta, ed, saveBtn, saveStatus, download } = editorPage('tpl-author-editor', 'Authoring');
 
   const checks = $('#checks');
   const img = $('#graph');
   const graphNote = $('#graph-note');
-  const saveBtn = $('#save');
-  const saveStatus = $('#save-status');
-  const download = $('#download');
   const share = $('#share');
   const title = $('.author-head .title');
   // Only someone in a cohort can keep a scenario to it.
@@ -2268,15 +2271,7 @@ function renderRubric(box, r) {
 }
 
 async function showRubric() {
-  closeSession();
-  const f = template('tpl-rubric');
-  fillSlots(f);
-  show(f, 'Rubric', true);
-  const ta = $('#source');
-  const ed = openEditor(ta);
-  const saveBtn = $('#save');
-  const saveStatus = $('#save-status');
-  const download = $('#download');
+  const { ta, ed, saveBtn, saveStatus, download } = editorPage('tpl-rubric', 'Rubric');
   const versionTag = $('#rubric-version');
   $('#source-help').textContent = 'Indent with spaces, not tabs: the indentation shows which part each line belongs to. Problems appear below a moment after you stop typing. Saving (or Ctrl+S, ⌘+S on a Mac) puts a new version in force.';
 
